@@ -1,0 +1,60 @@
+// Package analyzer defines what every analyzer implements and the options they share. Analyzers
+// read the inventory and record, for the controls they own, which resources they evaluated and
+// which failed. They never know which source filled the inventory.
+package analyzer
+
+import (
+	"context"
+
+	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/inventory"
+	psaapi "k8s.io/pod-security-admission/api"
+)
+
+// Recorder receives an analyzer's results. Implementations are safe for concurrent use.
+type Recorder interface {
+	// Evaluated records that the control was evaluated for the object. A pair evaluated without a
+	// failure counts as a pass.
+	Evaluated(controlID string, o *inventory.Object)
+	// Fail records a finding (and implies Evaluated for its control and object, when it has one).
+	Fail(f finding.Finding)
+}
+
+// Analyzer evaluates the controls it owns.
+type Analyzer interface {
+	// Name is a short name ("workload", "namespace", ...).
+	Name() string
+	// Controls lists the IDs of the catalog controls the analyzer owns.
+	Controls() []string
+	Analyze(ctx context.Context, inv *inventory.Inventory, cfg *Config, rec Recorder) error
+}
+
+// Config holds the options analyzers share. The zero value is not useful: use DefaultConfig.
+type Config struct {
+	// PSSLevel selects which Pod Security Standards checks run: baseline runs the baseline checks,
+	// restricted (the default) runs baseline and restricted checks.
+	PSSLevel psaapi.Level
+	// PSSVersion is the PSS version to evaluate ("latest" by default).
+	PSSVersion psaapi.Version
+	// AllowedRegistries, when not empty, lists the registries (host, host/path prefix) images may
+	// come from.
+	AllowedRegistries []string
+	// UntrustedLabel is the label "key=value" (or "key" for any value) that marks workloads running
+	// untrusted code, which must use a sandboxed runtime class.
+	UntrustedLabel string
+	// SandboxRuntimeClasses are the runtimeClassName values that count as sandboxed.
+	SandboxRuntimeClasses []string
+	// JudgeAllNamespaces makes namespace-level controls judge namespaces that workloads in the scan
+	// refer to even when the scan holds no Namespace object for them (see docs/namespaces.md).
+	JudgeAllNamespaces bool
+}
+
+// DefaultConfig returns the default options.
+func DefaultConfig() *Config {
+	return &Config{
+		PSSLevel:              psaapi.LevelRestricted,
+		PSSVersion:            psaapi.LatestVersion(),
+		UntrustedLabel:        "kube4c.io/untrusted=true",
+		SandboxRuntimeClasses: []string{"gvisor", "runsc", "kata", "kata-containers", "kata-qemu", "kata-clh", "kata-fc"},
+	}
+}
