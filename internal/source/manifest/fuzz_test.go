@@ -1,0 +1,44 @@
+package manifest
+
+import (
+	"testing"
+
+	"github.com/kube4c/kube4c/internal/inventory"
+)
+
+// FuzzParse feeds arbitrary bytes to the manifest decoder: it must never panic, never hang, and
+// every object it returns must have a kind and a location inside the input.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(multi))
+	f.Add([]byte("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n"))
+	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("--- !!map\n? [a]\n: b\n"))
+	f.Add([]byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x"}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs, probs := Parse(data, inventory.Source{File: "fuzz.yaml"}, Options{})
+		lines := 1
+		for _, b := range data {
+			if b == '\n' {
+				lines++
+			}
+		}
+		for _, o := range objs {
+			if o.Kind == "" || o.APIVersion == "" {
+				t.Fatalf("object without kind: %+v", o)
+			}
+			if o.Source.Line < 1 || o.Source.Line > lines {
+				t.Fatalf("object line %d outside 1..%d", o.Source.Line, lines)
+			}
+			for _, l := range o.Locate([]inventory.FieldPath{inventory.Path("metadata", "name"), inventory.Path("spec", "x", 3)}) {
+				if l.Line < 1 || l.Line > lines {
+					t.Fatalf("located line %d outside 1..%d", l.Line, lines)
+				}
+			}
+		}
+		for _, p := range probs {
+			if p.Line < 0 || p.Line > lines {
+				t.Fatalf("problem line %d outside 0..%d: %s", p.Line, lines, p.Message)
+			}
+		}
+	})
+}
