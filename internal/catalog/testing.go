@@ -1,10 +1,17 @@
 package catalog
 
-// RegisterForTest adds a control to the catalog for the duration of a test and returns a function
-// that removes it again. It applies the same checks as the catalog's own registrations (a
-// duplicate or incomplete control panics). It is meant for tests only: the catalog is not safe for
+// RegisterForTest adds (or temporarily replaces) a control so tests of packages that render
+// controls (reports, documentation) do not depend on the real catalog's contents. The returned
+// function restores the previous state. It is meant for tests only: the registry is not safe for
 // concurrent modification, so do not call it from parallel tests.
 func RegisterForTest(c Control) (unregister func()) {
-	register(c)
-	return func() { delete(registry, c.ID) }
+	prev, had := registry[c.ID]
+	registry[c.ID] = c
+	return func() {
+		if had {
+			registry[c.ID] = prev
+		} else {
+			delete(registry, c.ID)
+		}
+	}
 }

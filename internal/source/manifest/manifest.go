@@ -244,7 +244,9 @@ func (p *parser) object(n *yaml.Node, loc *yamlLocator, prefix inventory.FieldPa
 var servedEquivalent = map[schema.GroupVersionKind]schema.GroupVersionKind{}
 
 func init() {
-	apps := func(k string) schema.GroupVersionKind { return schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: k} }
+	apps := func(k string) schema.GroupVersionKind {
+		return schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: k}
+	}
 	for _, gv := range []string{"extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"} {
 		for _, k := range []string{"Deployment", "DaemonSet", "ReplicaSet", "StatefulSet"} {
 			g := schema.FromAPIVersionAndKind(gv, k)
