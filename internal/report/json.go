@@ -1,0 +1,108 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/kube4c/kube4c/internal/catalog"
+	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/inventory"
+)
+
+// The JSON report, schema kube4c.io/report/v1 (docs/report.schema.json). Field order here is the
+// output order; every list is present (empty rather than null).
+type jsonReport struct {
+	SchemaVersion string              `json:"schemaVersion"`
+	Tool          jsonTool            `json:"tool"`
+	Settings      jsonSettings        `json:"settings"`
+	Scanned       jsonScanned         `json:"scanned"`
+	Summary       Summary             `json:"summary"`
+	Controls      []ControlSummary    `json:"controls"`
+	Findings      []jsonFinding       `json:"findings"`
+	NotEvaluated  []jsonNotEvaluated  `json:"notEvaluated"`
+	Problems      []inventory.Problem `json:"problems"`
+	Warnings      []finding.Warning   `json:"warnings"`
+}
+
+type jsonTool struct {
+	Name           string `json:"name"`
+	Version        string `json:"version"`
+	InformationURI string `json:"informationUri"`
+}
+
+type jsonSettings struct {
+	PSSLevel    string           `json:"pssLevel"`
+	PSSVersion  string           `json:"pssVersion"`
+	MinSeverity catalog.Severity `json:"minSeverity"`
+}
+
+type jsonScanned struct {
+	Objects int `json:"objects"`
+	Sources int `json:"sources"`
+}
+
+type jsonFinding struct {
+	ControlID   string               `json:"controlId"`
+	Title       string               `json:"title"`
+	Layer       catalog.Layer        `json:"layer"`
+	Severity    catalog.Severity     `json:"severity"`
+	Resource    finding.Resource     `json:"resource"`
+	Location    inventory.Location   `json:"location"`
+	Path        string               `json:"path"`
+	Message     string               `json:"message"`
+	References  catalog.References   `json:"references"`
+	Fingerprint string               `json:"fingerprint"`
+	Suppressed  bool                 `json:"suppressed"`
+	Suppression *finding.Suppression `json:"suppression,omitempty"`
+}
+
+type jsonNotEvaluated struct {
+	ControlID string `json:"controlId"`
+	Title     string `json:"title,omitempty"`
+	Reason    string `json:"reason"`
+}
+
+func writeJSON(w io.Writer, v *view, opts Options) error {
+	r := jsonReport{
+		SchemaVersion: SchemaVersion,
+		Tool:          jsonTool{Name: "kube4c", Version: opts.ToolVersion, InformationURI: InformationURI},
+		Settings:      jsonSettings{PSSLevel: v.res.PSSLevel, PSSVersion: v.res.PSSVersion, MinSeverity: opts.MinSeverity},
+		Scanned:       jsonScanned{Objects: v.res.Objects, Sources: v.res.Sources},
+		Summary:       v.summary,
+		Controls:      v.summary.Controls,
+		Findings:      make([]jsonFinding, 0, len(v.items)),
+		NotEvaluated:  make([]jsonNotEvaluated, 0, len(v.notEval)),
+		Problems:      append([]inventory.Problem{}, v.res.Problems...),
+		Warnings:      append([]finding.Warning{}, v.res.Warnings...),
+	}
+	if r.Controls == nil {
+		r.Controls = []ControlSummary{}
+	}
+	for _, it := range v.items {
+		r.Findings = append(r.Findings, jsonFinding{
+			ControlID:   it.ControlID,
+			Title:       it.Control.Title,
+			Layer:       it.Control.Layer,
+			Severity:    it.Control.Severity,
+			Resource:    it.Resource,
+			Location:    it.Location,
+			Path:        it.Path.String(),
+			Message:     it.Message,
+			References:  it.Control.References,
+			Fingerprint: Fingerprint(it.Finding),
+			Suppressed:  it.Suppression != nil,
+			Suppression: it.Suppression,
+		})
+	}
+	for _, n := range v.notEval {
+		jn := jsonNotEvaluated{ControlID: n.ControlID, Reason: n.Reason}
+		if c, ok := catalog.Lookup(n.ControlID); ok {
+			jn.Title = c.Title
+		}
+		r.NotEvaluated = append(r.NotEvaluated, jn)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}

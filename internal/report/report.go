@@ -1,0 +1,264 @@
+// Package report renders a scan result (finding.Result) in the formats people and CI tools read:
+// a human table, a versioned JSON document, SARIF 2.1.0 (GitHub code scanning and other SARIF
+// consumers) and JUnit XML (CI test reports). docs/output.md describes every format.
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/kube4c/kube4c/internal/catalog"
+	"github.com/kube4c/kube4c/internal/finding"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats.
+const (
+	Table Format = "table"
+	JSON  Format = "json"
+	SARIF Format = "sarif"
+	JUnit Format = "junit"
+)
+
+// Formats lists every format, in the order help texts show them.
+var Formats = []Format{Table, JSON, SARIF, JUnit}
+
+// ParseFormat accepts a format name (case-insensitive).
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if strings.EqualFold(strings.TrimSpace(s), string(f)) {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown output format %q (want table, json, sarif or junit)", s)
+}
+
+// Options shape a report.
+type Options struct {
+	// ToolVersion is kube4c's version, e.g. "v0.1.0" or "dev" ("dev" when empty).
+	ToolVersion string
+	// Color enables ANSI colours in the table format (the CLI sets it only when stdout is a
+	// terminal). Other formats ignore it.
+	Color bool
+	// MinSeverity leaves out every control below this severity: its findings are not rendered and
+	// its checks are not counted, so counts and scores describe exactly what the report shows.
+	MinSeverity catalog.Severity
+	// BaseDir is the directory relative SARIF artifact URIs are relative to (the CLI passes the
+	// working directory). Relative file names in findings are taken as relative to it.
+	BaseDir string
+}
+
+// SchemaVersion identifies the JSON report schema (docs/report.schema.json).
+const SchemaVersion = "kube4c.io/report/v1"
+
+// InformationURI is the project's home page, used by SARIF.
+const InformationURI = "https://github.com/kube4c/kube4c"
+
+// Write renders res in format f. Nothing is written when an error is returned: an unknown control
+// ID in the result (a programming error) or an unknown format.
+func Write(w io.Writer, f Format, res *finding.Result, opts Options) error {
+	if res == nil {
+		return errors.New("report: nil result")
+	}
+	if err := checkControls(res); err != nil {
+		return err
+	}
+	if opts.ToolVersion == "" {
+		opts.ToolVersion = "dev"
+	}
+	v := newView(res, opts.MinSeverity)
+	var buf bytes.Buffer
+	var err error
+	switch f {
+	case Table:
+		err = writeTable(&buf, v, opts)
+	case JSON:
+		err = writeJSON(&buf, v, opts)
+	case SARIF:
+		err = writeSARIF(&buf, v, opts)
+	case JUnit:
+		err = writeJUnit(&buf, v, opts)
+	default:
+		err = fmt.Errorf("report: unknown format %q", f)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+// checkControls reports every control ID of findings and passed checks that the catalog does not
+// know.
+func checkControls(res *finding.Result) error {
+	unknown := map[string]bool{}
+	for _, f := range res.Findings {
+		if _, ok := catalog.Lookup(f.ControlID); !ok {
+			unknown[f.ControlID] = true
+		}
+	}
+	for _, c := range res.Passed {
+		if _, ok := catalog.Lookup(c.ControlID); !ok {
+			unknown[c.ControlID] = true
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(unknown))
+	for id := range unknown {
+		ids = append(ids, fmt.Sprintf("%q", id))
+	}
+	sort.Strings(ids)
+	return fmt.Errorf("report: unknown control ID %s (not in the catalog)", strings.Join(ids, ", "))
+}
+
+// item is a finding with its control.
+type item struct {
+	finding.Finding
+	Control catalog.Control
+}
+
+// check is a passed control × resource pair with its control.
+type check struct {
+	finding.Check
+	Control catalog.Control
+}
+
+// view is the part of a result a report shows: findings and checks of controls at or above the
+// minimum severity, sorted deterministically. Everything else is copied from the result.
+type view struct {
+	res      *finding.Result
+	items    []item  // every finding (suppressed ones too), sorted
+	passed   []check // sorted
+	notEval  []finding.NotEvaluated
+	summary  Summary
+	minLevel catalog.Severity
+}
+
+var layerOrder = func() map[catalog.Layer]int {
+	m := map[catalog.Layer]int{}
+	for i, l := range catalog.Layers {
+		m[l] = i
+	}
+	return m
+}()
+
+func layerIndex(l catalog.Layer) int {
+	if i, ok := layerOrder[l]; ok {
+		return i
+	}
+	return len(catalog.Layers)
+}
+
+// controlLess orders controls by layer (report order), severity (worst first) and ID.
+func controlLess(a, b catalog.Control) (less, equal bool) {
+	if la, lb := layerIndex(a.Layer), layerIndex(b.Layer); la != lb {
+		return la < lb, false
+	}
+	if a.Severity != b.Severity {
+		return a.Severity > b.Severity, false
+	}
+	if a.ID != b.ID {
+		return a.ID < b.ID, false
+	}
+	return false, true
+}
+
+func newView(res *finding.Result, min catalog.Severity) *view {
+	v := &view{res: res, minLevel: min}
+	for _, f := range res.Findings {
+		c, ok := catalog.Lookup(f.ControlID)
+		if !ok || c.Severity < min {
+			continue
+		}
+		v.items = append(v.items, item{Finding: f, Control: c})
+	}
+	sort.SliceStable(v.items, func(i, j int) bool {
+		a, b := v.items[i], v.items[j]
+		if less, eq := controlLess(a.Control, b.Control); !eq {
+			return less
+		}
+		if ka, kb := a.Resource.Key(), b.Resource.Key(); ka != kb {
+			return ka < kb
+		}
+		if a.Location.File != b.Location.File {
+			return a.Location.File < b.Location.File
+		}
+		if a.Location.Line != b.Location.Line {
+			return a.Location.Line < b.Location.Line
+		}
+		if pa, pb := a.Path.String(), b.Path.String(); pa != pb {
+			return pa < pb
+		}
+		return a.Message < b.Message
+	})
+	for _, p := range res.Passed {
+		c, ok := catalog.Lookup(p.ControlID)
+		if !ok || c.Severity < min {
+			continue
+		}
+		v.passed = append(v.passed, check{Check: p, Control: c})
+	}
+	sort.SliceStable(v.passed, func(i, j int) bool {
+		a, b := v.passed[i], v.passed[j]
+		if less, eq := controlLess(a.Control, b.Control); !eq {
+			return less
+		}
+		return a.Resource.Key() < b.Resource.Key()
+	})
+	for _, n := range res.NotEvaluated {
+		if c, ok := catalog.Lookup(n.ControlID); ok && c.Severity < min {
+			continue
+		}
+		v.notEval = append(v.notEval, n)
+	}
+	v.summary = summarize(v.items, v.passed, res)
+	v.summary.NotEvaluated = len(v.notEval)
+	return v
+}
+
+// pairKey identifies a control × resource pair.
+func pairKey(controlID string, r finding.Resource) string {
+	return controlID + "\x00" + r.Key()
+}
+
+// Fingerprint is a stable identity of a finding across scans: a SHA-256 over the control ID,
+// the resource key (Kind/namespace/name) and the field path. Line numbers and messages are not
+// part of it, so edits elsewhere in a file do not change it.
+func Fingerprint(f finding.Finding) string {
+	h := sha256.New()
+	h.Write([]byte("kube4c/v1\x00" + f.ControlID + "\x00" + f.Resource.Key() + "\x00" + f.Path.String()))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sanitize makes untrusted text safe for a single line of terminal or XML output: control
+// characters (including ESC, which could drive the terminal) become spaces.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// where renders a location as file:line, file, or "" without a file.
+func where(file string, line int) string {
+	switch {
+	case file == "":
+		return ""
+	case line > 0:
+		return fmt.Sprintf("%s:%d", file, line)
+	default:
+		return file
+	}
+}
