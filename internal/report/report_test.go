@@ -472,3 +472,51 @@ func instance(t *testing.T, b []byte) any {
 	}
 	return v
 }
+
+// Odd but possible input must render in every format without panicking, and XML/JSON must stay
+// well-formed.
+func TestOddInput(t *testing.T) {
+	hostile := "]]> <x a=\"b\"> \x00\x07\x1b[2J \xff\xfe \u2028 &amp;"
+	r := &finding.Result{
+		Findings: []finding.Finding{
+			{ControlID: "container/zz-test-privileged", Message: hostile},
+			{ControlID: "container/zz-test-privileged", Resource: finding.Resource{Kind: hostile, Name: hostile},
+				Location: inventory.Location{File: hostile, Line: -3}, Path: inventory.FieldPath{hostile, "", "0"},
+				Suppression: &finding.Suppression{}},
+			{ControlID: "cluster/zz-test-admin-binding", Location: inventory.Location{Line: 5}},
+		},
+		Passed:       []finding.Check{{ControlID: "code/zz-test-info"}},
+		NotEvaluated: []finding.NotEvaluated{{ControlID: "not/in-catalog", Reason: hostile}},
+		Problems:     []inventory.Problem{{Message: hostile, File: hostile, Line: 1}, {}},
+		Warnings:     []finding.Warning{{}, {Message: hostile, File: "/abs/" + hostile}},
+		PSSLevel:     hostile,
+	}
+	sch := compileSchema(t, sarifSchema)
+	for _, f := range Formats {
+		for _, base := range []string{"", "/", "relative/base", testBaseDir} {
+			o := Options{BaseDir: base, Color: true, ToolVersion: hostile}
+			out := render(t, f, r, o)
+			switch f {
+			case JSON, SARIF:
+				var v any
+				if err := json.Unmarshal(out, &v); err != nil {
+					t.Errorf("%s: invalid JSON: %v", f, err)
+				}
+				if f == SARIF {
+					if err := sch.Validate(instance(t, out)); err != nil {
+						t.Errorf("SARIF (base %q) invalid: %v", base, err)
+					}
+				}
+			case JUnit:
+				var v struct{}
+				if err := xml.Unmarshal(out, &v); err != nil {
+					t.Errorf("junit: invalid XML: %v\n%s", err, out)
+				}
+			case Table:
+				if strings.Contains(string(out), "\x1b[2J") || strings.ContainsRune(string(out), 0) {
+					t.Error("table passes control characters through")
+				}
+			}
+		}
+	}
+}
