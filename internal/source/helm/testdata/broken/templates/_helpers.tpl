@@ -1,0 +1,3 @@
+{{- define "broken.host" -}}
+{{- fail "ingress.host must be set" -}}
+{{- end }}
