@@ -286,13 +286,13 @@ func TestLooksLikeCredential(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	tests := map[string]string{
-		"":            "****(redacted, 0 chars)",
-		"x":           "****(redacted, 1 char)",
-		"hunter2":     "****(redacted, 7 chars)",
-		"pässwörd":    "****(redacted, 8 chars)",
-		fakeGitHub:    "****(redacted, 40 chars)",
-		fakeAWS:       "****(redacted, 20 chars)",
-		fakePEMPlain:  "****(redacted, 33 chars)",
+		"":             "****(redacted, 0 chars)",
+		"x":            "****(redacted, 1 char)",
+		"hunter2":      "****(redacted, 7 chars)",
+		"pässwörd":     "****(redacted, 8 chars)",
+		fakeGitHub:     "****(redacted, 40 chars)",
+		fakeAWS:        "****(redacted, 20 chars)",
+		fakePEMPlain:   "****(redacted, 33 chars)",
 		"\x00\xff\xfe": "****(redacted, 3 chars)",
 	}
 	for in, want := range tests {
