@@ -23,9 +23,11 @@
 //   - whether the value is a literal (LooksLikeCredential): references and placeholders are not
 //     credentials: "", whitespace, values shorter than 3 characters, booleans and null words
 //     (true, false, yes, no, on, off, null, nil, none, ~), "<...>", "${...}", "$(VAR)", "$VAR",
-//     "%VAR%", "#{...}", "{{ ... }}" templates, masks such as "****" or "xxxx", secret-manager
-//     references (vault:, ref+..., arn:aws:secretsmanager:/ssm:, op://, projects/.../secrets/...,
-//     SOPS "ENC[...]") and absolute or relative file paths. Well-known defaults such as
+//     "%VAR%", "#{...}", "{{ ... }}" templates, $-references with dots, colons and braces
+//     (Argo CD's "$dex.github.clientSecret", "$secret:key"; Grafana's "$__file{/path}"), masks
+//     such as "****" or "xxxx", secret-manager references (vault:, ref+..., arn:aws:secretsmanager:,
+//     arn:aws:ssm:, op://, projects/.../secrets/..., SOPS "ENC[...]") and absolute or relative
+//     file paths. Well-known defaults such as
 //     "changeme", "password" or "admin" ARE reported: they are usable credentials, and the
 //     commonest ones.
 //
@@ -245,8 +247,8 @@ func scanAssignments(v string) bool {
 		for k > 0 && isKeyChar(v[k-1]) && j-k <= maxAssignmentKey {
 			k--
 		}
-		if j-k > maxAssignmentKey || k > 0 && (isKeyChar(v[k-1]) || v[k-1] == ':') {
-			continue // too long, or a segment of a colon-separated identifier (ARNs, URNs)
+		if j-k > maxAssignmentKey || k > 0 && (isKeyChar(v[k-1]) || v[k-1] == ':' || v[k-1] == '$') {
+			continue // too long, a segment of a colon-separated identifier (ARNs, URNs), or a $reference
 		}
 		key := strings.TrimLeft(v[k:j], "0123456789.-")
 		if key == "" || strength(key) != strong {
@@ -512,7 +514,7 @@ func isDigits(s string) bool {
 var (
 	nullWords = set("true", "false", "yes", "no", "on", "off", "null", "nil", "none", "~",
 		"undefined", "n/a", "na", "empty", "disabled", "enabled")
-	envRef        = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_]*$`)
+	envRef        = regexp.MustCompile(`^\$[A-Za-z_][A-Za-z0-9_.:/{}-]*$`)
 	winEnvRef     = regexp.MustCompile(`^%[A-Za-z_][A-Za-z0-9_]*%$`)
 	gcpSecretRef  = regexp.MustCompile(`^projects/[^/\s]+/secrets/[^/\s]+(/versions/[^/\s]+)?$`)
 	filePath      = regexp.MustCompile(`^(/|\./|\.\./|~/)[^\s]*$`)
@@ -539,7 +541,7 @@ func isLiteral(value string) bool {
 	if strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") {
 		return false
 	}
-	if envRef.MatchString(v) || winEnvRef.MatchString(v) || filePath.MatchString(v) || isReference(v) {
+	if filePath.MatchString(v) || isReference(v) {
 		return false
 	}
 	if isMask(v) {
@@ -564,7 +566,8 @@ func isReference(v string) bool {
 			return true
 		}
 	}
-	return gcpSecretRef.MatchString(v) || strings.HasPrefix(v, "ENC[") && strings.HasSuffix(v, "]")
+	return gcpSecretRef.MatchString(v) || envRef.MatchString(v) || winEnvRef.MatchString(v) ||
+		strings.HasPrefix(v, "ENC[") && strings.HasSuffix(v, "]")
 }
 
 // placeholderPrefix reports values, found in config text, that start with a placeholder or with
