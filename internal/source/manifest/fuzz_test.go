@@ -1,7 +1,10 @@
 package manifest
 
 import (
+	"strings"
 	"testing"
+
+	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/kube4c/kube4c/internal/inventory"
 )
@@ -39,6 +42,35 @@ func FuzzParse(f *testing.F) {
 			if p.Line < 0 || p.Line > lines {
 				t.Fatalf("problem line %d outside 0..%d: %s", p.Line, lines, p.Message)
 			}
+		}
+	})
+}
+
+// FuzzFastLocate checks the indentation-based locator against the parser-based walk: whenever the
+// fast path answers, it must give the same line.
+func FuzzFastLocate(f *testing.F) {
+	f.Add([]byte(multi), "spec.template.spec.containers.1.securityContext.privileged")
+	f.Add([]byte("a:\n- b: 1\n  c:\n    d: 2\n- e\n"), "a.0.c.d")
+	f.Add([]byte("a:\n  - x: 1\n    y: |\n      z: 3\n  - w\nb: 2\n"), "a.0.y.z")
+	f.Add([]byte("k: v\n"), "k.x.y")
+	f.Fuzz(func(t *testing.T, doc []byte, path string) {
+		fl, ok := newFastLocator(doc)
+		if !ok {
+			return
+		}
+		var root yaml.Node
+		if yaml.Unmarshal(doc, &root) != nil || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+			return
+		}
+		p := inventory.FieldPath(strings.Split(path, "."))
+		got, ok := fl.locate(p)
+		if !ok {
+			return
+		}
+		top := root.Content[0]
+		_, want := walk(top, p, top.Line)
+		if got != want {
+			t.Fatalf("fast locator says line %d, parser says %d, for %q in:\n%s", got, want, path, doc)
 		}
 	})
 }

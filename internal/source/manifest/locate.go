@@ -25,6 +25,21 @@ type itemLocator struct {
 // (e.g. a securityContext that should be set) points at its nearest existing parent.
 func (l *itemLocator) Locate(paths []inventory.FieldPath) []inventory.Location {
 	out := make([]inventory.Location, len(paths))
+	if fl, ok := newFastLocator(l.loc.doc); ok {
+		done := true
+		for i, p := range paths {
+			full := append(append(inventory.FieldPath{}, l.prefix...), p...)
+			line, ok := fl.locate(full)
+			if !ok {
+				done = false
+				break
+			}
+			out[i] = inventory.Location{File: l.loc.file, Line: l.loc.firstLine + line - 1}
+		}
+		if done {
+			return out
+		}
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(l.loc.doc, &root); err != nil || len(root.Content) == 0 {
 		for i := range out {

@@ -157,6 +157,9 @@ func (p *parser) object(n *yaml.Node, loc *yamlLocator, prefix inventory.FieldPa
 		}
 		return
 	}
+	if g := schema.FromAPIVersionAndKind(apiVersion, kind).Group; g == "kube4c.io" || strings.HasSuffix(g, ".kube4c.io") {
+		return // kube4c's own configuration (e.g. an exceptions file next to the manifests)
+	}
 	if items := field(n, "items"); items != nil && strings.HasSuffix(kind, "List") {
 		items = resolveAlias(items)
 		if items.Kind == yaml.SequenceNode {

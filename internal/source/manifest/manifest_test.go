@@ -250,6 +250,13 @@ func TestNonKubernetesYAML(t *testing.T) {
 	}
 }
 
+func TestOwnConfigurationIsNotInventoried(t *testing.T) {
+	objs, probs := parse(t, "apiVersion: kube4c.io/v1alpha1\nkind: Exceptions\nexceptions: []\n")
+	if len(objs) != 0 || len(probs) != 0 {
+		t.Fatalf("objects %v problems %v", refs(objs), probs)
+	}
+}
+
 func TestScalarConversion(t *testing.T) {
 	objs, probs := parse(t, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n    date: \"2024-01-01\"\ndata:\n  when: 2024-01-01\n  n: \"0x10\"\n")
 	if len(probs) != 0 {

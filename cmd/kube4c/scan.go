@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kube4c/kube4c/internal/analyzer"
+	"github.com/kube4c/kube4c/internal/catalog"
+	"github.com/kube4c/kube4c/internal/exception"
+	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/report"
+	"github.com/kube4c/kube4c/internal/scan"
+	"github.com/kube4c/kube4c/internal/source"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	psaapi "k8s.io/pod-security-admission/api"
+)
+
+type scanFlags struct {
+	namespace          string
+	output             string
+	outputFile         string
+	severity           string
+	failOn             string
+	skipInvalid        bool
+	maxFileSize        string
+	pssLevel           string
+	pssVersion         string
+	allowedRegistries  []string
+	untrustedLabel     string
+	sandboxClasses     []string
+	judgeAllNamespaces bool
+	exceptionsFile     string
+	noInlineIgnores    bool
+	releaseName        string
+	valuesFiles        []string
+	set                []string
+	setString          []string
+	setFile            []string
+	setJSON            []string
+	kubeVersion        string
+	apiVersions        []string
+}
+
+func newScanCmd() *cobra.Command {
+	f := &scanFlags{}
+	c := &cobra.Command{
+		Use:   "scan [PATH...]",
+		Short: "Scan manifests, Helm charts and Kustomize directories",
+		Long: `Scan YAML/JSON manifests, Helm charts (directories or .tgz) and Kustomize directories.
+Directories are walked recursively (skipping .git, vendor and node_modules); a directory with a
+Chart.yaml is rendered as a chart and one with a kustomization.yaml is built with Kustomize, both
+in-process and offline. "-" reads manifests from standard input. The default path is ".".`,
+		Example: `  kube4c scan examples/insecure-shop
+  kube4c scan ./deploy -o sarif --output-file kube4c.sarif
+  helm template my-chart | kube4c scan -
+  kube4c scan ./chart -f values-prod.yaml --set image.tag=1.2.3 --fail-on high`,
+		RunE: func(c *cobra.Command, args []string) error { return runScan(c, f, args) },
+	}
+	fl := c.Flags()
+	fl.StringVarP(&f.namespace, "namespace", "n", "default", "namespace for namespaced objects that have none (also the Helm release namespace)")
+	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, sarif or junit")
+	fl.StringVar(&f.outputFile, "output-file", "", "write the report to this file instead of standard output")
+	fl.StringVar(&f.severity, "severity", "info", "report only findings of this severity or higher (info, low, medium, high, critical)")
+	fl.StringVar(&f.failOn, "fail-on", "info", "exit 1 when a reported, unsuppressed finding has this severity or higher; 'none' never fails on findings")
+	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "do not exit 2 because of malformed or unreadable input (the problems are still reported)")
+	fl.StringVar(&f.maxFileSize, "max-file-size", "50MB", "refuse manifest files larger than this (e.g. 10MB, 512KB)")
+	fl.StringVar(&f.pssLevel, "pss-level", "restricted", "Pod Security Standards level to evaluate: baseline or restricted (restricted includes baseline)")
+	fl.StringVar(&f.pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
+	fl.StringSliceVar(&f.allowedRegistries, "allowed-registries", nil, "registries (and path prefixes) images may come from, e.g. ghcr.io/acme,registry.local:5000")
+	fl.StringVar(&f.untrustedLabel, "untrusted-label", analyzer.DefaultConfig().UntrustedLabel, "label (key=value or key) marking workloads that run untrusted code and must be sandboxed")
+	fl.StringSliceVar(&f.sandboxClasses, "sandbox-runtime-classes", analyzer.DefaultConfig().SandboxRuntimeClasses, "runtimeClassName values that count as sandboxed")
+	fl.BoolVar(&f.judgeAllNamespaces, "judge-all-namespaces", false, "also judge namespaces that workloads refer to but the scan has no Namespace object for (see docs/namespaces.md)")
+	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md)")
+	fl.BoolVar(&f.noInlineIgnores, "no-inline-ignores", false, "ignore kube4c.io/ignore annotations (for auditors)")
+	fl.StringVar(&f.releaseName, "release-name", "release-name", "Helm release name")
+	fl.StringSliceVarP(&f.valuesFiles, "values", "f", nil, "Helm values file (repeatable; later files win)")
+	fl.StringArrayVar(&f.set, "set", nil, "Helm --set value (repeatable)")
+	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm --set-string value (repeatable)")
+	fl.StringArrayVar(&f.setFile, "set-file", nil, "Helm --set-file value (repeatable)")
+	fl.StringArrayVar(&f.setJSON, "set-json", nil, "Helm --set-json value (repeatable)")
+	fl.StringVar(&f.kubeVersion, "kube-version", "v1.37.0", "Kubernetes version Helm charts are rendered for (.Capabilities.KubeVersion)")
+	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "extra API versions for Helm's .Capabilities.APIVersions")
+	return c
+}
+
+func usageErr(format string, args ...any) error {
+	return &codeError{code: exitError, err: fmt.Errorf(format, args...)}
+}
+
+func runScan(c *cobra.Command, f *scanFlags, args []string) error {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	format, err := report.ParseFormat(f.output)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	minSev, err := catalog.ParseSeverity(f.severity)
+	if err != nil {
+		return usageErr("--severity: %v", err)
+	}
+	failOn := catalog.Severity(-1)
+	if f.failOn != "none" {
+		if failOn, err = catalog.ParseSeverity(f.failOn); err != nil {
+			return usageErr("--fail-on: %v (or none)", err)
+		}
+	}
+	maxSize, err := parseSize(f.maxFileSize)
+	if err != nil {
+		return usageErr("--max-file-size: %v", err)
+	}
+	cfg := analyzer.DefaultConfig()
+	if cfg.PSSLevel, err = psaapi.ParseLevel(f.pssLevel); err != nil || cfg.PSSLevel == psaapi.LevelPrivileged {
+		return usageErr("--pss-level: want baseline or restricted, got %q", f.pssLevel)
+	}
+	if cfg.PSSVersion, err = psaapi.ParseVersion(f.pssVersion); err != nil {
+		return usageErr("--pss-version: want latest or v1.N, got %q", f.pssVersion)
+	}
+	cfg.AllowedRegistries = f.allowedRegistries
+	cfg.UntrustedLabel = f.untrustedLabel
+	cfg.SandboxRuntimeClasses = f.sandboxClasses
+	cfg.JudgeAllNamespaces = f.judgeAllNamespaces
+
+	opts := scan.Options{Paths: args, Config: cfg, Exception: exception.Options{Now: time.Now(), InlineIgnores: !f.noInlineIgnores}}
+	opts.Source = source.Options{DefaultNamespace: f.namespace, MaxFileSize: maxSize, Stdin: c.InOrStdin()}
+	opts.Source.Helm.ReleaseName = f.releaseName
+	opts.Source.Helm.Namespace = f.namespace
+	opts.Source.Helm.ValuesFiles = f.valuesFiles
+	opts.Source.Helm.Set, opts.Source.Helm.SetString, opts.Source.Helm.SetFile, opts.Source.Helm.SetJSON = f.set, f.setString, f.setFile, f.setJSON
+	opts.Source.Helm.KubeVersion = f.kubeVersion
+	opts.Source.Helm.APIVersions = f.apiVersions
+	if f.exceptionsFile != "" {
+		if opts.Exceptions, err = exception.Load(f.exceptionsFile); err != nil {
+			return usageErr("%v", err)
+		}
+	}
+
+	res, err := scan.Run(c.Context(), opts)
+	if err != nil {
+		return &codeError{code: exitError, err: err}
+	}
+
+	wd, _ := os.Getwd()
+	ropts := report.Options{ToolVersion: toolVersion(), MinSeverity: minSev, BaseDir: wd}
+	var out io.Writer = c.OutOrStdout()
+	if f.outputFile == "" {
+		ropts.Color = isTerminal(out)
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, format, res, ropts); err != nil {
+		return &codeError{code: exitError, err: err}
+	}
+	if f.outputFile != "" {
+		if err := os.WriteFile(f.outputFile, buf.Bytes(), 0o644); err != nil {
+			return &codeError{code: exitError, err: fmt.Errorf("--output-file: %w", err)}
+		}
+	} else if _, err := out.Write(buf.Bytes()); err != nil {
+		return &codeError{code: exitError, err: err}
+	}
+	// Machine-readable formats carry problems inside the report; say so on stderr too, so a CI log
+	// shows why the exit code is 2.
+	if format != report.Table || f.outputFile != "" {
+		for _, p := range res.Problems {
+			fmt.Fprintf(c.ErrOrStderr(), "%s: %s\n", p.Severity, p.String())
+		}
+		for _, w := range res.Warnings {
+			fmt.Fprintf(c.ErrOrStderr(), "warning: %s\n", warningText(w))
+		}
+	}
+	return exitFor(res, minSev, failOn, f.skipInvalid)
+}
+
+func warningText(w finding.Warning) string {
+	if w.File == "" {
+		return w.Message
+	}
+	if w.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message)
+	}
+	return w.File + ": " + w.Message
+}
+
+// exitFor maps a result to the documented exit codes. Input errors win over findings: a scan that
+// could not read everything is not a clean bill of health.
+func exitFor(res *finding.Result, minSev, failOn catalog.Severity, skipInvalid bool) error {
+	if res.Errors() > 0 && !skipInvalid {
+		return &codeError{code: exitError, err: fmt.Errorf("%d input error(s); the scan is incomplete (use --skip-invalid to report findings only)", res.Errors())}
+	}
+	if failOn < 0 {
+		return nil
+	}
+	n := 0
+	for _, fd := range res.Findings {
+		ctl, _ := catalog.Lookup(fd.ControlID)
+		if fd.Suppression == nil && ctl.Severity >= minSev && ctl.Severity >= failOn {
+			n++
+		}
+	}
+	if n > 0 {
+		return &codeError{code: exitFindings}
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// parseSize parses "50MB", "512KB", "1GB" or a plain number of bytes.
+func parseSize(s string) (int64, error) {
+	u := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, x := range []struct {
+		suffix string
+		m      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(u, x.suffix) {
+			u, mult = strings.TrimSpace(strings.TrimSuffix(u, x.suffix)), x.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(u, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("invalid size %q", s)
+	}
+	return n * mult, nil
+}

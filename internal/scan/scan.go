@@ -1,0 +1,302 @@
+// Package scan runs one scan: sources fill the inventory, analyzers record results, findings are
+// located in their sources and exceptions applied. The result is what reports render.
+package scan
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/kube4c/kube4c/internal/analyzer"
+	"github.com/kube4c/kube4c/internal/analyzer/namespace"
+	"github.com/kube4c/kube4c/internal/analyzer/workload"
+	"github.com/kube4c/kube4c/internal/catalog"
+	"github.com/kube4c/kube4c/internal/exception"
+	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/source"
+)
+
+// Analyzers returns every analyzer, in a fixed order.
+func Analyzers() []analyzer.Analyzer {
+	return []analyzer.Analyzer{workload.New(), namespace.New()}
+}
+
+// Options for one scan.
+type Options struct {
+	Paths      []string
+	Source     source.Options
+	Config     *analyzer.Config
+	Exceptions *exception.Set // may be nil
+	Exception  exception.Options
+}
+
+// Run loads the paths and analyzes them.
+func Run(ctx context.Context, opts Options) (*finding.Result, error) {
+	inv := inventory.New()
+	n, err := source.Load(ctx, opts.Paths, opts.Source, inv)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Analyze(ctx, inv, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Sources = n
+	return res, nil
+}
+
+// Analyze runs every analyzer over an inventory that is already loaded (used by Run and by
+// sources that fill the inventory themselves, such as a live cluster).
+func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*finding.Result, error) {
+	cfg := opts.Config
+	if cfg == nil {
+		cfg = analyzer.DefaultConfig()
+	}
+	rec := newRecorder()
+	analyzers := Analyzers()
+	errs := make([]error, len(analyzers))
+	var wg sync.WaitGroup
+	inv.Objects() // sort once before analyzers read concurrently
+	for i, a := range analyzers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("analyzer %s failed: %v", a.Name(), r)
+				}
+			}()
+			if err := a.Analyze(ctx, inv, cfg, rec); err != nil {
+				errs[i] = fmt.Errorf("analyzer %s: %w", a.Name(), err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, f := range rec.findings {
+		if _, ok := catalog.Lookup(f.ControlID); !ok {
+			return nil, fmt.Errorf("internal error: finding for unknown control %q", f.ControlID)
+		}
+	}
+	locate(rec.findings)
+	res := &finding.Result{
+		Findings:   rec.findings,
+		Passed:     rec.passed(),
+		Problems:   inv.Problems(),
+		Objects:    inv.Len(),
+		PSSLevel:   string(cfg.PSSLevel),
+		PSSVersion: cfg.PSSVersion.String(),
+	}
+	res.Warnings = exception.Apply(res.Findings, opts.Exceptions, opts.Exception)
+	Sort(res.Findings)
+	return res, nil
+}
+
+// locate resolves each finding's field path to a file and line, re-reading each object's source
+// once for all of its findings, in parallel.
+func locate(fs []finding.Finding) {
+	byObj := map[*inventory.Object][]int{}
+	var order []*inventory.Object
+	for i := range fs {
+		o := fs[i].Object
+		if o == nil {
+			continue
+		}
+		if _, ok := byObj[o]; !ok {
+			order = append(order, o)
+		}
+		byObj[o] = append(byObj[o], i)
+	}
+	ch := make(chan *inventory.Object)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range ch {
+				idx := byObj[o]
+				paths := make([]inventory.FieldPath, len(idx))
+				for j, i := range idx {
+					paths[j] = fs[i].Path
+				}
+				locs := o.Locate(paths)
+				for j, i := range idx {
+					if j < len(locs) {
+						fs[i].Location = locs[j]
+					}
+				}
+			}
+		}()
+	}
+	for _, o := range order {
+		ch <- o
+	}
+	close(ch)
+	wg.Wait()
+}
+
+var layerOrder = func() map[catalog.Layer]int {
+	m := map[catalog.Layer]int{}
+	for i, l := range catalog.Layers {
+		m[l] = i
+	}
+	return m
+}()
+
+// Sort orders findings by layer, severity (worst first), control, resource and location.
+func Sort(fs []finding.Finding) {
+	type keyed struct {
+		layer, sev int
+		ctl, res   string
+		f          finding.Finding
+	}
+	ks := make([]keyed, len(fs))
+	for i, f := range fs {
+		c, _ := catalog.Lookup(f.ControlID)
+		ks[i] = keyed{layer: layerOrder[c.Layer], sev: -int(c.Severity), ctl: f.ControlID, res: f.Resource.Key(), f: f}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		switch {
+		case a.layer != b.layer:
+			return a.layer - b.layer
+		case a.sev != b.sev:
+			return a.sev - b.sev
+		}
+		if c := strings.Compare(a.ctl, b.ctl); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.res, b.res); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.f.Location.File, b.f.Location.File); c != 0 {
+			return c
+		}
+		if a.f.Location.Line != b.f.Location.Line {
+			return a.f.Location.Line - b.f.Location.Line
+		}
+		return strings.Compare(a.f.Message, b.f.Message)
+	})
+	for i := range ks {
+		fs[i] = ks[i].f
+	}
+}
+
+// recorder collects analyzer results. Evaluated pairs are kept as one bitset per object over the
+// catalog's control indexes: a 10,000-workload scan records ~300,000 pairs, and a map keyed by
+// strings made recording the most expensive part of analysis.
+type recorder struct {
+	mu       sync.Mutex
+	index    map[string]int // control ID → bit
+	ids      []string
+	objs     map[*inventory.Object]*pairBits
+	order    []*inventory.Object
+	findings []finding.Finding
+}
+
+type pairBits struct{ evaluated, failed []uint64 }
+
+func (b *pairBits) set(words *[]uint64, i int) {
+	for len(*words) <= i/64 {
+		*words = append(*words, 0)
+	}
+	(*words)[i/64] |= 1 << (i % 64)
+}
+
+func has(words []uint64, i int) bool { return i/64 < len(words) && words[i/64]&(1<<(i%64)) != 0 }
+
+func newRecorder() *recorder {
+	r := &recorder{index: map[string]int{}, objs: map[*inventory.Object]*pairBits{}}
+	for i, c := range catalog.All() {
+		r.index[c.ID] = i
+		r.ids = append(r.ids, c.ID)
+	}
+	return r
+}
+
+func (r *recorder) bits(o *inventory.Object) *pairBits {
+	b := r.objs[o]
+	if b == nil {
+		b = &pairBits{}
+		r.objs[o] = b
+		r.order = append(r.order, o)
+	}
+	return b
+}
+
+func (r *recorder) Evaluated(control string, o *inventory.Object) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i, ok := r.index[control]
+	if !ok || o == nil {
+		return // unknown controls are caught when findings are checked; passes of them are dropped
+	}
+	b := r.bits(o)
+	b.set(&b.evaluated, i)
+}
+
+func (r *recorder) Fail(f finding.Finding) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.findings = append(r.findings, f)
+	if i, ok := r.index[f.ControlID]; ok && f.Object != nil {
+		b := r.bits(f.Object)
+		b.set(&b.evaluated, i)
+		b.set(&b.failed, i)
+	}
+}
+
+// passed lists the evaluated pairs without a finding, ordered by control then resource.
+func (r *recorder) passed() []finding.Check {
+	type keyed struct {
+		ctl string
+		key string
+		o   *inventory.Object
+		pos int
+		bit int
+	}
+	var ks []keyed
+	for pos, o := range r.order {
+		b := r.objs[o]
+		key := ""
+		for w, word := range b.evaluated {
+			for word != 0 {
+				bit := w*64 + bits.TrailingZeros64(word)
+				word &= word - 1
+				if has(b.failed, bit) {
+					continue
+				}
+				if key == "" {
+					key = finding.ResourceOf(o).Key()
+				}
+				ks = append(ks, keyed{ctl: r.ids[bit], key: key, o: o, pos: pos, bit: bit})
+			}
+		}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := strings.Compare(a.ctl, b.ctl); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.pos - b.pos
+	})
+	out := make([]finding.Check, len(ks))
+	for i, k := range ks {
+		out[i] = finding.Check{ControlID: k.ctl, Resource: finding.ResourceOf(k.o),
+			Location: inventory.Location{File: k.o.Source.File, Line: k.o.Source.Line}}
+	}
+	return out
+}
