@@ -153,10 +153,33 @@ func (w *work) fail(control string, p inventory.FieldPath, format string, args .
 	w.rec.Fail(finding.New(control, w.o, p, fmt.Sprintf(format, args...)))
 }
 
+// admissionView returns the pod spec as the API server hands it to Pod Security admission: a volume
+// without any source is defaulted to emptyDir (SetDefaults_Volume). The inventory object is not
+// changed.
+func admissionView(spec *corev1.PodSpec) *corev1.PodSpec {
+	var out *corev1.PodSpec
+	for i, v := range spec.Volumes {
+		if v.VolumeSource != (corev1.VolumeSource{}) {
+			continue
+		}
+		if out == nil {
+			cp := *spec
+			cp.Volumes = append([]corev1.Volume(nil), spec.Volumes...)
+			out = &cp
+		}
+		out.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
+	}
+	if out == nil {
+		return spec
+	}
+	return out
+}
+
 func (w *work) pss(checks []pssCheck) {
+	spec := admissionView(w.t.Spec)
 	for _, c := range checks {
 		w.eval(c.control)
-		res := c.fn(w.t.Meta, w.t.Spec)
+		res := c.fn(w.t.Meta, spec)
 		if res.Allowed {
 			continue
 		}
