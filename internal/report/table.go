@@ -93,7 +93,7 @@ func writeTable(out io.Writer, v *view, opts Options) error {
 		b.WriteString("\nNo findings.\n")
 	}
 	if s := v.summary.Suppressed; s > 0 {
-		fmt.Fprintf(&b, "\n%d suppressed (see --format json for the justifications)\n", s)
+		fmt.Fprintf(&b, "\n%d suppressed (see -o json for the justifications)\n", s)
 	}
 
 	if len(res.Problems) > 0 {
