@@ -89,7 +89,7 @@ func writeJUnit(w io.Writer, v *view, opts Options) error {
 			if it.Control.Layer != layer {
 				continue
 			}
-			p := get(it.Control, it.Resource)
+			p := get(*it.Control, it.Resource)
 			if it.Suppression != nil {
 				p.quiet = append(p.quiet, it)
 			} else {
@@ -103,7 +103,7 @@ func writeJUnit(w io.Writer, v *view, opts Options) error {
 			if c.Control.Layer != layer {
 				continue
 			}
-			p := get(c.Control, c.Resource)
+			p := get(*c.Control, c.Resource)
 			if p.file == "" && c.Location.File != "" {
 				p.file, p.line = c.Location.File, c.Location.Line
 			}

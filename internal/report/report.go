@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,13 +125,13 @@ func checkControls(res *finding.Result) error {
 // item is a finding with its control.
 type item struct {
 	finding.Finding
-	Control catalog.Control
+	Control *catalog.Control
 }
 
 // check is a passed control × resource pair with its control.
 type check struct {
 	finding.Check
-	Control catalog.Control
+	Control *catalog.Control
 }
 
 // view is the part of a result a report shows: findings and checks of controls at or above the
@@ -175,46 +176,88 @@ func controlLess(a, b catalog.Control) (less, equal bool) {
 
 func newView(res *finding.Result, min catalog.Severity) *view {
 	v := &view{res: res, minLevel: min}
+	// Controls are looked up once and shared: a large scan has hundreds of thousands of checks.
+	controls := map[string]*catalog.Control{}
+	lookup := func(id string) (*catalog.Control, bool) {
+		if c, ok := controls[id]; ok {
+			return c, c != nil
+		}
+		c, ok := catalog.Lookup(id)
+		if !ok {
+			controls[id] = nil
+			return nil, false
+		}
+		controls[id] = &c
+		return &c, true
+	}
+	type itemKey struct {
+		res, path string
+		i         int
+	}
+	var ikeys []itemKey
 	for _, f := range res.Findings {
-		c, ok := catalog.Lookup(f.ControlID)
+		c, ok := lookup(f.ControlID)
 		if !ok || c.Severity < min {
 			continue
 		}
+		ikeys = append(ikeys, itemKey{res: f.Resource.Key(), path: f.Path.String(), i: len(v.items)})
 		v.items = append(v.items, item{Finding: f, Control: c})
 	}
-	sort.SliceStable(v.items, func(i, j int) bool {
-		a, b := v.items[i], v.items[j]
-		if less, eq := controlLess(a.Control, b.Control); !eq {
-			return less
+	slices.SortStableFunc(ikeys, func(ka, kb itemKey) int {
+		a, b := &v.items[ka.i], &v.items[kb.i]
+		if less, eq := controlLess(*a.Control, *b.Control); !eq {
+			if less {
+				return -1
+			}
+			return 1
 		}
-		if ka, kb := a.Resource.Key(), b.Resource.Key(); ka != kb {
-			return ka < kb
+		if c := strings.Compare(ka.res, kb.res); c != 0 {
+			return c
 		}
-		if a.Location.File != b.Location.File {
-			return a.Location.File < b.Location.File
+		if c := strings.Compare(a.Location.File, b.Location.File); c != 0 {
+			return c
 		}
 		if a.Location.Line != b.Location.Line {
-			return a.Location.Line < b.Location.Line
+			return a.Location.Line - b.Location.Line
 		}
-		if pa, pb := a.Path.String(), b.Path.String(); pa != pb {
-			return pa < pb
+		if c := strings.Compare(ka.path, kb.path); c != 0 {
+			return c
 		}
-		return a.Message < b.Message
+		return strings.Compare(a.Message, b.Message)
 	})
+	sortedItems := make([]item, len(ikeys))
+	for n, k := range ikeys {
+		sortedItems[n] = v.items[k.i]
+	}
+	v.items = sortedItems
+	type checkKey struct {
+		res string
+		i   int
+	}
+	var ckeys []checkKey
 	for _, p := range res.Passed {
-		c, ok := catalog.Lookup(p.ControlID)
+		c, ok := lookup(p.ControlID)
 		if !ok || c.Severity < min {
 			continue
 		}
+		ckeys = append(ckeys, checkKey{res: p.Resource.Key(), i: len(v.passed)})
 		v.passed = append(v.passed, check{Check: p, Control: c})
 	}
-	sort.SliceStable(v.passed, func(i, j int) bool {
-		a, b := v.passed[i], v.passed[j]
-		if less, eq := controlLess(a.Control, b.Control); !eq {
-			return less
+	slices.SortStableFunc(ckeys, func(ka, kb checkKey) int {
+		a, b := v.passed[ka.i].Control, v.passed[kb.i].Control
+		if less, eq := controlLess(*a, *b); !eq {
+			if less {
+				return -1
+			}
+			return 1
 		}
-		return a.Resource.Key() < b.Resource.Key()
+		return strings.Compare(ka.res, kb.res)
 	})
+	sortedPassed := make([]check, len(ckeys))
+	for n, k := range ckeys {
+		sortedPassed[n] = v.passed[k.i]
+	}
+	v.passed = sortedPassed
 	for _, n := range res.NotEvaluated {
 		if c, ok := catalog.Lookup(n.ControlID); ok && c.Severity < min {
 			continue

@@ -64,7 +64,7 @@ func writeSARIF(w io.Writer, v *view, opts Options) error {
 		if run.GetRuleIndex(it.ControlID) >= 0 {
 			continue
 		}
-		addRule(run, it.Control)
+		addRule(run, *it.Control)
 	}
 
 	for _, it := range v.items {

@@ -137,7 +137,7 @@ func Summarize(res *finding.Result) Summary {
 }
 
 type pairState struct {
-	control catalog.Control
+	control *catalog.Control
 	failed  bool
 }
 
@@ -172,7 +172,7 @@ func summarize(items []item, passed []check, res *finding.Result) Summary {
 		}
 		return cs
 	}
-	pair := func(c catalog.Control, r finding.Resource) *pairState {
+	pair := func(c *catalog.Control, r finding.Resource) *pairState {
 		k := pairKey(c.ID, r)
 		p, ok := pairs[k]
 		if !ok {
@@ -185,7 +185,7 @@ func summarize(items []item, passed []check, res *finding.Result) Summary {
 
 	for _, it := range items {
 		ls := layerOf(it.Control.Layer)
-		cs := ctl(it.Control)
+		cs := ctl(*it.Control)
 		p := pair(it.Control, it.Resource)
 		if it.Suppression != nil {
 			s.Suppressed++
@@ -205,7 +205,7 @@ func summarize(items []item, passed []check, res *finding.Result) Summary {
 		}
 	}
 	for _, c := range passed {
-		ctl(c.Control)
+		ctl(*c.Control)
 		pair(c.Control, c.Resource)
 	}
 

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"io"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/kube4c/kube4c/internal/analyzer"
 	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/report"
 	"github.com/kube4c/kube4c/internal/source"
 	"github.com/kube4c/kube4c/internal/testcorpus"
 )
@@ -108,4 +110,27 @@ func BenchmarkScanManifests(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkReport renders the corpus scan result in each format (what the CLI adds to a scan).
+func BenchmarkReport(b *testing.B) {
+	dir := corpus(b)
+	res, err := Run(context.Background(), Options{Paths: []string{dir}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range report.Formats {
+		b.Run(string(f), func(b *testing.B) {
+			var peak uint64
+			for b.Loop() {
+				runtime.GC()
+				peak = max(peak, peakMemory(func() {
+					if err := report.Write(io.Discard, f, res, report.Options{BaseDir: dir}); err != nil {
+						b.Fatal(err)
+					}
+				}))
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+		})
+	}
 }
