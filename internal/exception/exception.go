@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kube4c/kube4c/internal/catalog"
+	"github.com/kube4c/kube4c/internal/yamlerr"
 )
 
 // APIVersion and Kind identify an exceptions file.
@@ -131,7 +131,6 @@ func Parse(data []byte, filename string) (set *Set, err error) {
 	return set, nil
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // decode reads the single YAML document of the file.
 func decode(data []byte, filename string) (root *yaml.Node, err error) {
@@ -147,13 +146,13 @@ func decode(data []byte, filename string) (root *yaml.Node, err error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &ParseError{File: filename, Message: emptyMsg}
 		}
-		return nil, yamlError(err, filename)
+		return nil, yamlError(err, data, filename)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &ParseError{File: filename, Line: extra.Line, Message: "an exceptions file holds a single YAML document; found another one"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, yamlError(err, filename)
+		return nil, yamlError(err, data, filename)
 	}
 	n := &doc
 	if n.Kind == yaml.DocumentNode {
@@ -167,14 +166,9 @@ func decode(data []byte, filename string) (root *yaml.Node, err error) {
 
 const emptyMsg = "empty exceptions file (want apiVersion: " + APIVersion + ", kind: " + Kind + ", exceptions: [...])"
 
-func yamlError(err error, filename string) error {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		if line, convErr := strconv.Atoi(m[1]); convErr == nil {
-			return &ParseError{File: filename, Line: line, Message: "invalid YAML: " + m[2]}
-		}
-	}
-	return &ParseError{File: filename, Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+func yamlError(err error, data []byte, filename string) error {
+	line, msg := yamlerr.Position(err, data)
+	return &ParseError{File: filename, Line: line, Message: "invalid YAML: " + msg}
 }
 
 type parser struct {

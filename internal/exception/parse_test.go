@@ -72,7 +72,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty file", "", []string{"exc.yaml: empty exceptions file"}},
 		{"comments only", "# nothing\n", []string{"exc.yaml: empty exceptions file"}},
 		{"invalid YAML", "apiVersion: kube4c.io/v1alpha1\nkind: [\n", []string{"exc.yaml:", "invalid YAML"}},
-		{"bad indentation", header + "  - controls: [a]\n   justification: x\n", []string{"exc.yaml:3: invalid YAML: did not find expected '-' indicator"}},
+		{"bad indentation", header + "  - controls: [a]\n   justification: x\n", []string{"exc.yaml:4: invalid YAML: did not find expected '-' indicator"}},
 		{"not a mapping", "- a\n- b\n", []string{"exc.yaml:1: want a mapping"}},
 		{"wrong apiVersion", "apiVersion: kube4c.io/v1\nkind: Exceptions\nexceptions: []\n",
 			[]string{`exc.yaml:1: apiVersion: "kube4c.io/v1" is not supported (want kube4c.io/v1alpha1)`}},

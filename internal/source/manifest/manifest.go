@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/yamlerr"
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -116,26 +117,6 @@ func absMessage(msg string, docLine int) (string, int) {
 	return out, line
 }
 
-// yamlParserErrorRE matches the errors of the YAML library's parser (as opposed to its scanner).
-// The library reports their line 0-based (the line before the one meant), so parserErrorLine adds
-// one, without going past the document's last line.
-var yamlParserErrorRE = regexp.MustCompile(`^yaml: line (\d+): (did not find expected (<stream-start>|<document start>|node content|'-' indicator|key|',' or '\]'|',' or '\}')|found (undefined tag handle|duplicate %YAML directive|incompatible YAML document|duplicate %TAG directive))$`)
-
-func parserErrorLine(msg string, doc []byte) string {
-	m := yamlParserErrorRE.FindStringSubmatch(msg)
-	if m == nil {
-		return msg
-	}
-	n, err := strconv.Atoi(m[1])
-	if err != nil {
-		return msg
-	}
-	if last := bytes.Count(bytes.TrimRight(doc, "\n"), []byte("\n")) + 1; n < last {
-		n++
-	}
-	return "yaml: line " + strconv.Itoa(n) + ": " + m[2]
-}
-
 func (p *parser) problem(sev string, line int, resource, msg string) {
 	p.problems = append(p.problems, inventory.Problem{Severity: sev, File: p.src.File, Line: line, Resource: resource, Message: msg})
 }
@@ -143,8 +124,12 @@ func (p *parser) problem(sev string, line int, resource, msg string) {
 func (p *parser) document(d rawDoc) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(d.data, &root); err != nil {
-		msg, line := absMessage(parserErrorLine(err.Error(), d.data), d.line)
-		p.problem("error", line, "", "malformed YAML: "+strings.TrimPrefix(msg, "line "+strconv.Itoa(line)+": "))
+		n, msg := yamlerr.Position(err, d.data)
+		line := d.line
+		if n > 0 {
+			line = d.line + n - 1
+		}
+		p.problem("error", line, "", "malformed YAML: "+msg)
 		return
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
