@@ -131,7 +131,6 @@ func Parse(data []byte, filename string) (set *Set, err error) {
 	return set, nil
 }
 
-
 // decode reads the single YAML document of the file.
 func decode(data []byte, filename string) (root *yaml.Node, err error) {
 	defer func() {
