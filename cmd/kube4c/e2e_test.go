@@ -478,7 +478,39 @@ func TestE2EExamples(t *testing.T) {
 		}
 	})
 
-	exceptions := insecure + "/exceptions.yaml"
+	// The example's exception carries an expiry date; run against a copy dated relative to today
+	// so the test does not start failing when that date passes, and check expiry itself too.
+	exceptionsWith := func(t *testing.T, expires string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(root, insecure, "exceptions.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(`expires: \d{4}-\d{2}-\d{2}`)
+		if !re.Match(b) {
+			t.Fatal("examples/insecure-shop/exceptions.yaml has no expires: date")
+		}
+		p := filepath.Join(t.TempDir(), "exceptions.yaml")
+		if err := os.WriteFile(p, re.ReplaceAll(b, []byte("expires: "+expires)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	future := time.Now().AddDate(1, 0, 0).Format("2006-01-02")
+	exceptions := exceptionsWith(t, future)
+	t.Run("expired", func(t *testing.T) {
+		args := []string{"scan", insecure, "--exceptions", exceptionsWith(t, "2020-01-31"), "-o", "json"}
+		r := kube4c(t, root, nil, args...)
+		wantCode(t, r, 1, args...)
+		rep := parseReport(t, r)
+		pg := rep.findings("container/writable-root-filesystem", "StatefulSet/shop/postgres")
+		if len(pg) != 1 || pg[0].Suppressed {
+			t.Errorf("postgres finding: %+v, want it no longer suppressed", pg)
+		}
+		if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0].Message, "expired") {
+			t.Errorf("warnings %+v, want one about the expired exception", rep.Warnings)
+		}
+	})
 	t.Run("exceptions", func(t *testing.T) {
 		args := []string{"scan", insecure, "--exceptions", exceptions, "-o", "json"}
 		r := kube4c(t, root, nil, args...)
@@ -492,7 +524,7 @@ func TestE2EExamples(t *testing.T) {
 		}
 		pg := rep.findings("container/writable-root-filesystem", "StatefulSet/shop/postgres")
 		if len(pg) != 1 || !pg[0].Suppressed || pg[0].Suppression == nil || pg[0].Suppression.Kind != "exception" ||
-			pg[0].Suppression.Exception != "postgres-writable-root" || pg[0].Suppression.Expires != "2027-06-30" ||
+			pg[0].Suppression.Exception != "postgres-writable-root" || pg[0].Suppression.Expires != future ||
 			!strings.Contains(pg[0].Suppression.Justification, "DB-142") {
 			t.Errorf("postgres finding: %+v, want suppressed by exception postgres-writable-root", pg)
 		}
