@@ -29,10 +29,11 @@ func Position(err error, doc []byte) (int, string) {
 	if convErr != nil {
 		return 0, strings.TrimPrefix(msg, "yaml: ")
 	}
-	if parserRE.MatchString(m[2]) {
-		if last := bytes.Count(bytes.TrimRight(doc, "\n"), []byte("\n")) + 1; n < last {
-			n++
-		}
+	last := bytes.Count(bytes.TrimRight(doc, "\n"), []byte("\n")) + 1
+	if parserRE.MatchString(m[2]) && n < last {
+		n++
 	}
-	return n, m[2]
+	// YAML also breaks lines at a lone "\r"; callers count "\n" lines, so never name a line past
+	// the end.
+	return min(n, last), m[2]
 }

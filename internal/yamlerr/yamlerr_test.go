@@ -15,7 +15,8 @@ func TestPositionNamesTheBrokenLine(t *testing.T) {
 		{"a:\n  b: 1\n c: 2\n", 3},                  // bad indentation: parser error, 0-based in the library
 		{"a: 1\nb: \"unterminated\n", 2},            // scanner error, 1-based in the library
 		{"kind: Pod\nmetadata:\n  labels: [a\n", 3}, // stays within the document
-		{"a: 1\n- b\n", 2},                          // block sequence where a key is expected
+		{"a: 1\n- b\n", 2},
+		{"\"000000\r", 1}, // a lone CR is a YAML line break: the error must not name line 2 of a 1-line input                          // block sequence where a key is expected
 	} {
 		var n yaml.Node
 		err := yaml.Unmarshal([]byte(tc.doc), &n)

@@ -44,7 +44,7 @@ func Parse(data []byte, src inventory.Source, opts Options) ([]*inventory.Object
 		opts.DefaultNamespace = "default"
 	}
 	p := &parser{src: src, opts: opts}
-	for _, d := range splitDocuments(data) {
+	for _, d := range splitDocuments(normalizeBreaks(data)) {
 		p.document(d)
 	}
 	return p.objects, p.problems
@@ -55,6 +55,23 @@ type parser struct {
 	opts     Options
 	objects  []*inventory.Object
 	problems []inventory.Problem
+}
+
+// normalizeBreaks turns lone carriage returns into line feeds. YAML treats a lone CR as a line
+// break, so this changes no value, but it makes the parser's line numbers and ours (and an
+// editor's) agree. CRLF is left alone.
+func normalizeBreaks(data []byte) []byte {
+	i := bytes.IndexByte(data, '\r')
+	if i < 0 {
+		return data
+	}
+	out := append([]byte(nil), data...)
+	for ; i < len(out); i++ {
+		if out[i] == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+			out[i] = '\n'
+		}
+	}
+	return out
 }
 
 // rawDoc is one document of a stream and the line (1-based) its first byte is on.
