@@ -8,6 +8,7 @@ import (
 
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	psaapi "k8s.io/pod-security-admission/api"
 )
 
@@ -27,6 +28,21 @@ type Analyzer interface {
 	// Controls lists the IDs of the catalog controls the analyzer owns.
 	Controls() []string
 	Analyze(ctx context.Context, inv *inventory.Inventory, cfg *Config, rec Recorder) error
+}
+
+// KindNeeds is implemented by analyzers that can say which kinds each of their controls reads.
+// When a source could not read a kind (403, API not served), the scan reports the controls that
+// need it as not evaluated instead of silently passing them.
+type KindNeeds interface {
+	// Needs maps control IDs to the kinds they read (group "" is the core group).
+	Needs() map[string][]schema.GroupKind
+}
+
+// WorkloadKinds are the kinds that carry pod templates.
+var WorkloadKinds = []schema.GroupKind{
+	{Kind: "Pod"}, {Kind: "ReplicationController"}, {Kind: "PodTemplate"},
+	{Group: "apps", Kind: "Deployment"}, {Group: "apps", Kind: "StatefulSet"}, {Group: "apps", Kind: "DaemonSet"},
+	{Group: "apps", Kind: "ReplicaSet"}, {Group: "batch", Kind: "Job"}, {Group: "batch", Kind: "CronJob"},
 }
 
 // Config holds the options analyzers share. The zero value is not useful: use DefaultConfig.

@@ -164,6 +164,9 @@ type Inventory struct {
 	byKind   map[schema.GroupKind][]*Object
 	problems []Problem
 	sorted   bool
+
+	cluster     *ClusterInfo
+	unavailable []Unavailable
 }
 
 // New returns an empty inventory.
