@@ -16,6 +16,7 @@ import (
 	"github.com/kube4c/kube4c/internal/report"
 	"github.com/kube4c/kube4c/internal/scan"
 	"github.com/kube4c/kube4c/internal/source"
+	"github.com/kube4c/kube4c/internal/source/cluster"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 	psaapi "k8s.io/pod-security-admission/api"
@@ -45,6 +46,13 @@ type scanFlags struct {
 	setJSON            []string
 	kubeVersion        string
 	apiVersions        []string
+	cluster            bool
+	kubeconfig         string
+	context            string
+	excludeNamespaces  []string
+	qps                float32
+	burst              int
+	timeout            time.Duration
 }
 
 func newScanCmd() *cobra.Command {
@@ -63,7 +71,7 @@ in-process and offline. "-" reads manifests from standard input. The default pat
 		RunE: func(c *cobra.Command, args []string) error { return runScan(c, f, args) },
 	}
 	fl := c.Flags()
-	fl.StringVarP(&f.namespace, "namespace", "n", "default", "namespace for namespaced objects that have none (also the Helm release namespace)")
+	fl.StringVarP(&f.namespace, "namespace", "n", "default", "namespace for namespaced objects that have none (also the Helm release namespace); with --cluster, the namespaces to scan (comma-separated; default all)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, sarif or junit")
 	fl.StringVar(&f.outputFile, "output-file", "", "write the report to this file instead of standard output")
 	fl.StringVar(&f.severity, "severity", "info", "report only findings of this severity or higher (info, low, medium, high, critical)")
@@ -86,6 +94,13 @@ in-process and offline. "-" reads manifests from standard input. The default pat
 	fl.StringArrayVar(&f.setJSON, "set-json", nil, "Helm --set-json value (repeatable)")
 	fl.StringVar(&f.kubeVersion, "kube-version", "v1.37.0", "Kubernetes version Helm charts are rendered for (.Capabilities.KubeVersion)")
 	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "extra API versions for Helm's .Capabilities.APIVersions")
+	fl.BoolVar(&f.cluster, "cluster", false, "scan the live cluster of the current kubeconfig context (read-only; see deploy/rbac-reader.yaml) instead of paths")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file for --cluster (default $KUBECONFIG, ~/.kube/config, or the in-cluster configuration)")
+	fl.StringVar(&f.context, "context", "", "kubeconfig context for --cluster")
+	fl.StringSliceVar(&f.excludeNamespaces, "exclude-namespaces", nil, "with --cluster: namespaces to leave out")
+	fl.Float32Var(&f.qps, "qps", 50, "with --cluster: API requests per second")
+	fl.IntVar(&f.burst, "burst", 100, "with --cluster: API request burst")
+	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "with --cluster: give up reading the cluster after this long")
 	return c
 }
 
@@ -135,6 +150,29 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	opts.Source.Helm.Set, opts.Source.Helm.SetString, opts.Source.Helm.SetFile, opts.Source.Helm.SetJSON = f.set, f.setString, f.setFile, f.setJSON
 	opts.Source.Helm.KubeVersion = f.kubeVersion
 	opts.Source.Helm.APIVersions = f.apiVersions
+	if f.cluster {
+		if c.Flags().Changed("max-file-size") || len(f.valuesFiles)+len(f.set)+len(f.setString)+len(f.setFile)+len(f.setJSON) > 0 {
+			return usageErr("--cluster reads a live cluster; file and Helm flags do not apply")
+		}
+		if len(args) > 0 && !(len(args) == 1 && args[0] == ".") {
+			return usageErr("--cluster reads a live cluster: give no paths (got %s)", strings.Join(args, " "))
+		}
+		co := &cluster.Options{Kubeconfig: f.kubeconfig, Context: f.context, ExcludeNamespaces: f.excludeNamespaces,
+			QPS: f.qps, Burst: f.burst, Timeout: f.timeout}
+		if c.Flags().Changed("namespace") {
+			for _, ns := range strings.Split(f.namespace, ",") {
+				if ns = strings.TrimSpace(ns); ns != "" {
+					co.Namespaces = append(co.Namespaces, ns)
+				}
+			}
+		}
+		if isTerminal(c.ErrOrStderr()) {
+			co.Progress = c.ErrOrStderr()
+		}
+		opts.Cluster = co
+	} else if c.Flags().Changed("kubeconfig") || c.Flags().Changed("context") || c.Flags().Changed("exclude-namespaces") {
+		return usageErr("--kubeconfig, --context and --exclude-namespaces need --cluster")
+	}
 	if f.exceptionsFile != "" {
 		if opts.Exceptions, err = exception.Load(f.exceptionsFile); err != nil {
 			return usageErr("%v", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/source"
+	"github.com/kube4c/kube4c/internal/source/cluster"
 )
 
 // Analyzers returns every analyzer, in a fixed order.
@@ -33,13 +34,20 @@ type Options struct {
 	Config     *analyzer.Config
 	Exceptions *exception.Set // may be nil
 	Exception  exception.Options
+	// Cluster, when set, reads a live cluster instead of Paths.
+	Cluster *cluster.Options
 }
 
 // Run loads the paths and analyzes them.
 func Run(ctx context.Context, opts Options) (*finding.Result, error) {
 	inv := inventory.New()
-	n, err := source.Load(ctx, opts.Paths, opts.Source, inv)
-	if err != nil {
+	n := 1
+	var err error
+	if opts.Cluster != nil {
+		if _, err := cluster.Load(ctx, *opts.Cluster, inv); err != nil {
+			return nil, err
+		}
+	} else if n, err = source.Load(ctx, opts.Paths, opts.Source, inv); err != nil {
 		return nil, err
 	}
 	res, err := Analyze(ctx, inv, opts)
@@ -99,9 +107,40 @@ func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*find
 		PSSLevel:   string(cfg.PSSLevel),
 		PSSVersion: cfg.PSSVersion.String(),
 	}
+	res.NotEvaluated = notEvaluated(analyzers, inv.Unavailable())
 	res.Warnings = exception.Apply(res.Findings, opts.Exceptions, opts.Exception)
 	Sort(res.Findings)
 	return res, nil
+}
+
+// notEvaluated lists the controls that read a kind the source could not read.
+func notEvaluated(analyzers []analyzer.Analyzer, unavailable []inventory.Unavailable) []finding.NotEvaluated {
+	if len(unavailable) == 0 {
+		return nil
+	}
+	reasons := map[string][]string{}
+	for _, a := range analyzers {
+		kn, ok := a.(analyzer.KindNeeds)
+		if !ok {
+			continue
+		}
+		for ctl, kinds := range kn.Needs() {
+			for _, u := range unavailable {
+				for _, k := range kinds {
+					if k.Group == u.Group && k.Kind == u.Kind && !slices.Contains(reasons[ctl], u.Reason) {
+						reasons[ctl] = append(reasons[ctl], u.Reason)
+					}
+				}
+			}
+		}
+	}
+	var out []finding.NotEvaluated
+	for ctl, rs := range reasons {
+		slices.Sort(rs)
+		out = append(out, finding.NotEvaluated{ControlID: ctl, Reason: strings.Join(rs, "; ")})
+	}
+	slices.SortFunc(out, func(a, b finding.NotEvaluated) int { return strings.Compare(a.ControlID, b.ControlID) })
+	return out
 }
 
 // locate resolves each finding's field path to a file and line, re-reading each object's source
