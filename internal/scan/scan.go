@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
+	"github.com/kube4c/kube4c/internal/analyzer/clusterconfig"
 	"github.com/kube4c/kube4c/internal/analyzer/namespace"
 	"github.com/kube4c/kube4c/internal/analyzer/workload"
 	"github.com/kube4c/kube4c/internal/catalog"
@@ -24,7 +25,7 @@ import (
 
 // Analyzers returns every analyzer, in a fixed order.
 func Analyzers() []analyzer.Analyzer {
-	return []analyzer.Analyzer{workload.New(), namespace.New()}
+	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New()}
 }
 
 // Options for one scan.
