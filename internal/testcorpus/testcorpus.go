@@ -1,6 +1,6 @@
 // Package testcorpus generates realistic manifest corpora for benchmarks: namespaces holding
-// workloads of every kind with their Services, plus each namespace's ResourceQuota, LimitRange and
-// NetworkPolicies. About a third of the workloads are hardened, the rest carry typical problems,
+// workloads of every kind with their Services, plus each namespace's ResourceQuota, LimitRange,
+// NetworkPolicies, Role and RoleBinding. About a third of the workloads are hardened, the rest carry typical problems,
 // so every analyzer does real work.
 package testcorpus
 
@@ -102,6 +102,29 @@ spec:
     ports:
     - {protocol: UDP, port: 53}
     - {protocol: TCP, port: 53}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: deployer
+  namespace: %[1]s
+rules:
+- apiGroups: [apps]
+  resources: [deployments, statefulsets]
+  verbs: [get, list, watch, update, patch]
+- apiGroups: [""]
+  resources: [configmaps, services]
+  verbs: [get, list, watch, create, update]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: deployer
+  namespace: %[1]s
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects:
+- {kind: Group, name: %[1]s-developers, apiGroup: rbac.authorization.k8s.io}
+- {kind: ServiceAccount, name: ci, namespace: %[1]s}
 `, ns, enforce)
 	return b.String()
 }
