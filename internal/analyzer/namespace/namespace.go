@@ -24,6 +24,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	psaapi "k8s.io/pod-security-admission/api"
 )
 
@@ -215,6 +216,12 @@ func targets(idx *index, cfg *analyzer.Config) []*target {
 }
 
 func judgeNamespaces(idx *index, cfg *analyzer.Config, rec analyzer.Recorder) {
+	// A kind the source could not read (a cluster identity without list on it) is not "none":
+	// the controls that look for it are reported not evaluated, and must not fail every namespace.
+	unread := map[schema.GroupKind]bool{}
+	for _, u := range idx.inv.Unavailable() {
+		unread[schema.GroupKind{Group: u.Group, Kind: u.Kind}] = true
+	}
 	for _, t := range targets(idx, cfg) {
 		judgePSS(t, rec)
 		podControls := t.name != kubeSystem && t.name != kubePublic && t.name != kubeNodeLease
@@ -222,10 +229,16 @@ func judgeNamespaces(idx *index, cfg *analyzer.Config, rec analyzer.Recorder) {
 			continue
 		}
 		if ws := idx.workloads[t.name]; len(ws) > 0 {
-			judgeQuota(idx, t, ws, rec)
-			judgeLimitRange(idx, t, ws, rec)
+			if !unread[schema.GroupKind{Kind: "ResourceQuota"}] {
+				judgeQuota(idx, t, ws, rec)
+			}
+			if !unread[schema.GroupKind{Kind: "LimitRange"}] {
+				judgeLimitRange(idx, t, ws, rec)
+			}
 		}
-		judgeDefaultDeny(idx, t, rec)
+		if !unread[schema.GroupKind{Group: networkingv1.GroupName, Kind: "NetworkPolicy"}] {
+			judgeDefaultDeny(idx, t, rec)
+		}
 	}
 }
 
@@ -236,10 +249,11 @@ func judgePSS(t *target, rec analyzer.Recorder) {
 	}
 	level, has := labels[psaapi.EnforceLevelLabel]
 	has = has && strings.TrimSpace(level) != ""
-	path := inventory.Path("metadata")
-	if len(labels) > 0 {
-		path = inventory.Path("metadata", "labels")
-	}
+	// Always metadata.labels, even when the object has none (the location falls back to
+	// metadata): the API server labels every Namespace with kubernetes.io/metadata.name, so a
+	// manifest and the same Namespace read from a cluster must give the same finding (and
+	// fingerprint).
+	path := inventory.Path("metadata", "labels")
 	msg := fmt.Sprintf("namespace %q has no %s label, so Pod Security admission enforces only the cluster default (privileged unless configured otherwise); label it %s=restricted (or baseline)",
 		t.name, psaapi.EnforceLevelLabel, psaapi.EnforceLevelLabel)
 	if t.name == kubeSystem {

@@ -74,7 +74,7 @@ func TestNamespaceControls(t *testing.T) {
 		{
 			name:   "bare namespace with a workload",
 			objs:   []*inventory.Object{namespace("app", nil), web("app")},
-			failed: fails("app", CtlPSSMissing+"@metadata", CtlNoResourceQuota+"@", CtlNoLimitRange+"@", CtlNoDenyIngress+"@", CtlNoDenyEgress+"@"),
+			failed: fails("app", CtlPSSMissing+"@"+labelsPath, CtlNoResourceQuota+"@", CtlNoLimitRange+"@", CtlNoDenyIngress+"@", CtlNoDenyEgress+"@"),
 			passed: all("app", CtlPSSPrivileged),
 		},
 		{
@@ -232,7 +232,7 @@ func TestNamespaceControls(t *testing.T) {
 		{
 			name:   "kube-system: only the explicit enforce label is judged",
 			objs:   []*inventory.Object{namespace("kube-system", nil), deployment("kube-system", "coredns", "coredns:1.11", nil)},
-			failed: fails("kube-system", CtlPSSMissing+"@metadata"),
+			failed: fails("kube-system", CtlPSSMissing+"@metadata.labels"),
 		},
 		{
 			name:   "kube-system may enforce privileged",
@@ -248,7 +248,7 @@ func TestNamespaceControls(t *testing.T) {
 		{
 			name:   "kube-public and kube-node-lease: Pod Security labels only",
 			objs:   []*inventory.Object{namespace("kube-public", nil), namespace("kube-node-lease", enforce("restricted"))},
-			failed: fails("kube-public", CtlPSSMissing+"@metadata"),
+			failed: fails("kube-public", CtlPSSMissing+"@metadata.labels"),
 			passed: append(all("kube-node-lease", CtlPSSMissing, CtlPSSPrivileged), all("kube-public", CtlPSSPrivileged)...),
 		},
 	}
@@ -699,4 +699,31 @@ func TestWhyNoDeny(t *testing.T) {
 	if got, want := whyNoDeny(nil, false), "it has no NetworkPolicy at all"; got != want {
 		t.Errorf("none: %q, want %q", got, want)
 	}
+}
+
+// TestUnreadableKindsAreNotAbsent: when a cluster identity may not list NetworkPolicies,
+// ResourceQuotas or LimitRanges, the scan reports the controls that look for them as not
+// evaluated; the analyzer must not judge them as if every namespace had none.
+func TestUnreadableKindsAreNotAbsent(t *testing.T) {
+	controls := []string{CtlNoDenyIngress, CtlNoDenyEgress, CtlNoResourceQuota, CtlNoLimitRange}
+	inv := inventory.New()
+	inv.Add(namespace("shop", enforce("restricted")), deployment("shop", "web", "nginx:1.27", nil))
+	for _, o := range inv.Objects() {
+		o.Source = inventory.Source{Origin: inventory.FromCluster}
+	}
+	for _, u := range []inventory.Unavailable{
+		{Group: "networking.k8s.io", Kind: "NetworkPolicy", Reason: "forbidden"},
+		{Kind: "ResourceQuota", Reason: "forbidden"},
+		{Kind: "LimitRange", Reason: "forbidden"},
+	} {
+		inv.MarkUnavailable(u)
+	}
+	r := &rec{}
+	if err := New().Analyze(context.Background(), inv, analyzer.DefaultConfig(), r); err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "findings", r.failed(controls...), nil)
+	eq(t, "passes", r.passed(controls...), nil)
+	// The namespace itself is still judged.
+	eq(t, "PSS passes", r.passed(CtlPSSMissing), []string{CtlPSSMissing + " Namespace/shop"})
 }
