@@ -108,7 +108,13 @@ func writeJUnit(w io.Writer, v *view, opts Options) error {
 				p.file, p.line = c.Location.File, c.Location.Line
 			}
 		}
-		if len(keys) == 0 {
+		var notEval []finding.NotEvaluated
+		for _, n := range v.notEval {
+			if c, ok := catalog.Lookup(n.ControlID); ok && c.Layer == layer {
+				notEval = append(notEval, n)
+			}
+		}
+		if len(keys) == 0 && len(notEval) == 0 {
 			continue
 		}
 		sortPairs(keys, pairs)
@@ -133,6 +139,13 @@ func writeJUnit(w io.Writer, v *view, opts Options) error {
 			}
 			suite.Tests++
 			suite.Cases = append(suite.Cases, tc)
+		}
+		// A control the scan could not evaluate is one skipped testcase named "not evaluated".
+		for _, n := range notEval {
+			suite.Cases = append(suite.Cases, junitTestCase{ClassName: xmlSafe(n.ControlID), Name: "not evaluated",
+				Skipped: &junitMessage{Message: xmlSafe("not evaluated: " + n.Reason)}})
+			suite.Tests++
+			suite.Skipped++
 		}
 		root.Suites = append(root.Suites, suite)
 	}

@@ -125,6 +125,18 @@ func writeSARIF(w io.Writer, v *view, opts Options) error {
 		}
 		inv.AddToolExecutionNotification(n)
 	}
+	// Controls the scan could not evaluate (a kind the identity may not list): a warning each,
+	// associated with the control, so a clean SARIF log does not read as a clean bill of health.
+	for _, n := range v.notEval {
+		id := n.ControlID
+		ref := sarif.NewReportingDescriptorReference()
+		ref.ID = &id
+		inv.AddToolExecutionNotification(sarif.NewNotification().
+			WithLevel(sarif.LevelWarning).
+			WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s not evaluated: %s", n.ControlID, n.Reason))).
+			WithAssociatedRule(ref).
+			WithProperties(sarif.NewPropertyBag().Add("notEvaluated", true)))
+	}
 	for _, wn := range v.res.Warnings {
 		n := sarif.NewNotification().WithLevel(sarif.LevelWarning).WithMessage(sarif.NewTextMessage(wn.Message))
 		if wn.File != "" {

@@ -95,6 +95,8 @@ type sarifDoc struct {
 				Level     string
 				Message   struct{ Text string }
 				Locations []json.RawMessage
+				// AssociatedRule names the control of a not-evaluated notification.
+				AssociatedRule *struct{ ID string } `json:"associatedRule"`
 			} `json:"toolExecutionNotifications"`
 			ToolConfigurationNotifications []json.RawMessage `json:"toolConfigurationNotifications"`
 		} `json:"invocations"`
@@ -226,8 +228,13 @@ func TestSARIFMapping(t *testing.T) {
 	}
 	// Problems are notifications; an error problem means the execution was not successful.
 	inv := run.Invocations[0]
-	if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 2 || len(inv.ToolConfigurationNotifications) != 1 {
+	if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 3 || len(inv.ToolConfigurationNotifications) != 1 {
 		t.Errorf("invocation %+v", inv)
+	}
+	// A control that was not evaluated is a warning notification associated with the control.
+	if n := inv.ToolExecutionNotifications[2]; n.Level != "warning" || !strings.HasPrefix(n.Message.Text, "cloud/zz-test-imds not evaluated: ") ||
+		n.AssociatedRule == nil || n.AssociatedRule.ID != "cloud/zz-test-imds" {
+		t.Errorf("not-evaluated notification %+v", n)
 	}
 	if n := inv.ToolExecutionNotifications[0]; n.Level != "error" || len(n.Locations) != 1 {
 		t.Errorf("notification %+v", n)
