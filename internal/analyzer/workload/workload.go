@@ -105,10 +105,21 @@ type environment struct {
 	// defaultLimits: namespace → resources a LimitRange gives containers a default limit for.
 	defaultLimits map[string]map[corev1.ResourceName]bool
 	allowed       []string
+	// saUnreadable / lrUnreadable: the source could not read ServiceAccounts / LimitRanges, so
+	// the controls that depend on them are not judged (the scan reports them as not evaluated).
+	saUnreadable, lrUnreadable bool
 }
 
 func newEnvironment(inv *inventory.Inventory, cfg *analyzer.Config) *environment {
 	e := &environment{saAutomount: map[string]*bool{}, defaultLimits: map[string]map[corev1.ResourceName]bool{}}
+	for _, u := range inv.Unavailable() {
+		if u.Group == "" && u.Kind == "ServiceAccount" {
+			e.saUnreadable = true
+		}
+		if u.Group == "" && u.Kind == "LimitRange" {
+			e.lrUnreadable = true
+		}
+	}
 	for _, o := range inv.OfKind("", "ServiceAccount") {
 		if sa, ok := o.Object.(*corev1.ServiceAccount); ok {
 			e.saAutomount[o.Namespace+"/"+o.Name] = sa.AutomountServiceAccountToken
@@ -232,6 +243,9 @@ func (w *work) images() {
 }
 
 func (w *work) resources() {
+	if w.env.lrUnreadable {
+		return // LimitRange defaults unknown: not evaluated
+	}
 	w.eval(ctlLimits)
 	w.eval(ctlRequests)
 	defaults := w.env.defaultLimits[w.o.Namespace]
@@ -305,6 +319,9 @@ func (w *work) hostPaths() {
 }
 
 func (w *work) tokenAutomount() {
+	if w.env.saUnreadable {
+		return // the ServiceAccount's setting is unknown: not evaluated
+	}
 	w.eval(ctlTokenAutomount)
 	spec := w.t.Spec
 	if spec.AutomountServiceAccountToken != nil {

@@ -367,3 +367,24 @@ func TestSensitiveHostPath(t *testing.T) {
 		}
 	}
 }
+
+func TestUnreadableKindsAreNotJudged(t *testing.T) {
+	objs, _ := manifest.Parse([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {containers: [{name: c, image: \"x:1\"}]}\n"),
+		inventory.Source{File: "t.yaml"}, manifest.Options{})
+	inv := inventory.New()
+	inv.Add(objs...)
+	inv.MarkUnavailable(inventory.Unavailable{Kind: "ServiceAccount", Reason: "forbidden"})
+	inv.MarkUnavailable(inventory.Unavailable{Kind: "LimitRange", Reason: "forbidden"})
+	r := &rec{evaluated: map[string]bool{}}
+	if err := New().Analyze(context.Background(), inv, analyzer.DefaultConfig(), r); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{ctlTokenAutomount, ctlLimits, ctlRequests} {
+		if r.evaluated[id+" Pod/a/p"] || len(r.byControl(id)) > 0 {
+			t.Errorf("%s judged although the kind it needs could not be read", id)
+		}
+	}
+	if !r.evaluated["container/privileged Pod/a/p"] {
+		t.Error("controls that do not need the unreadable kinds must still run")
+	}
+}
