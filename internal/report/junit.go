@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kube4c/kube4c/internal/catalog"
@@ -192,17 +193,28 @@ func writeJUnit(w io.Writer, v *view, opts Options) error {
 	return err
 }
 
+// sortPairs orders test cases by control (layer, severity, ID) then resource. Keys are computed
+// once: a large scan has hundreds of thousands of pairs.
 func sortPairs(keys []string, pairs map[string]*junitPair) {
-	less := func(a, b *junitPair) bool {
-		if l, eq := controlLess(a.control, b.control); !eq {
-			return l
-		}
-		return a.resource.Key() < b.resource.Key()
+	type keyed struct {
+		key, res string
+		p        *junitPair
 	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && less(pairs[keys[j]], pairs[keys[j-1]]); j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
+	ks := make([]keyed, len(keys))
+	for i, k := range keys {
+		ks[i] = keyed{key: k, res: pairs[k].resource.Key(), p: pairs[k]}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		if l, eq := controlLess(a.p.control, b.p.control); !eq {
+			if l {
+				return -1
+			}
+			return 1
 		}
+		return strings.Compare(a.res, b.res)
+	})
+	for i := range ks {
+		keys[i] = ks[i].key
 	}
 }
 
