@@ -248,3 +248,16 @@ func (inv *Inventory) Len() int {
 	defer inv.mu.Unlock()
 	return len(inv.objects)
 }
+
+// Names lists objects as Kind/name for messages, at most max of them, then "and N more".
+func Names(objs []*Object, max int) string {
+	var names []string
+	for i, o := range objs {
+		if i == max {
+			names = append(names, fmt.Sprintf("and %d more", len(objs)-max))
+			break
+		}
+		names = append(names, o.Kind+"/"+o.Name)
+	}
+	return strings.Join(names, ", ")
+}

@@ -82,3 +82,23 @@ func (t Template) Containers() []Container {
 	}
 	return out
 }
+
+// controllerKinds are the workload controllers whose children (a Deployment's ReplicaSets and
+// their Pods, a CronJob's Jobs) carry copies of the user's pod template.
+var controllerKinds = map[string]bool{"Deployment": true, "ReplicaSet": true, "StatefulSet": true, "DaemonSet": true,
+	"Job": true, "CronJob": true, "ReplicationController": true}
+
+// OwnedByWorkload reports whether a workload controller owns the object. Analyzers skip such
+// objects so a cluster scan reports each problem once, on the object the user wrote.
+func OwnedByWorkload(o *inventory.Object) bool {
+	m := o.Meta()
+	if m == nil {
+		return false
+	}
+	for _, r := range m.GetOwnerReferences() {
+		if r.Controller != nil && *r.Controller && controllerKinds[r.Kind] {
+			return true
+		}
+	}
+	return false
+}

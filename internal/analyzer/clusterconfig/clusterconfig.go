@@ -424,7 +424,7 @@ func defaultServiceAccounts(inv *inventory.Inventory, rec analyzer.Recorder) {
 		}
 		rec.Fail(finding.New(CtlDefaultSAAutomount, o, inventory.Path("automountServiceAccountToken"), fmt.Sprintf(
 			"the default ServiceAccount of namespace %s %s, so every pod there that names no service account gets an API token mounted (workloads in the namespace: %s); set automountServiceAccountToken: false and give workloads that call the API their own ServiceAccount",
-			ns, state, workloadNames(ws))))
+			ns, state, inventory.Names(ws, 3))))
 	}
 }
 
@@ -440,17 +440,4 @@ func owned(o *inventory.Object) bool {
 		}
 	}
 	return false
-}
-
-func workloadNames(ws []*inventory.Object) string {
-	const max = 3
-	var names []string
-	for i, w := range ws {
-		if i == max {
-			names = append(names, fmt.Sprintf("and %d more", len(ws)-max))
-			break
-		}
-		names = append(names, w.Kind+"/"+w.Name)
-	}
-	return strings.Join(names, ", ")
 }

@@ -273,19 +273,6 @@ func judgePSS(t *target, rec analyzer.Recorder) {
 			t.name, psaapi.EnforceLevelLabel))
 }
 
-func workloadNames(ws []*inventory.Object) string {
-	const max = 3
-	var names []string
-	for i, w := range ws {
-		if i == max {
-			names = append(names, fmt.Sprintf("and %d more", len(ws)-max))
-			break
-		}
-		names = append(names, w.Kind+"/"+w.Name)
-	}
-	return strings.Join(names, ", ")
-}
-
 func judgeQuota(idx *index, t *target, ws []*inventory.Object, rec analyzer.Recorder) {
 	ok := false
 	for _, q := range idx.quotas[t.name] {
@@ -295,10 +282,10 @@ func judgeQuota(idx *index, t *target, ws []*inventory.Object, rec analyzer.Reco
 		}
 	}
 	msg := fmt.Sprintf("namespace %q runs workloads (%s) but has no ResourceQuota with spec.hard limits; add one capping requests/limits for cpu and memory and the number of pods",
-		t.name, workloadNames(ws))
+		t.name, inventory.Names(ws, 3))
 	if len(idx.quotas[t.name]) > 0 {
 		msg = fmt.Sprintf("namespace %q runs workloads (%s) but its ResourceQuotas set no spec.hard limits; add hard limits for cpu, memory and pods",
-			t.name, workloadNames(ws))
+			t.name, inventory.Names(ws, 3))
 	}
 	t.check(rec, CtlNoResourceQuota, ok, nil, msg)
 }
@@ -313,10 +300,10 @@ func judgeLimitRange(idx *index, t *target, ws []*inventory.Object, rec analyzer
 		}
 	}
 	msg := fmt.Sprintf("namespace %q runs workloads (%s) but has no LimitRange; add one with a limit of type Container giving default requests and limits for cpu and memory",
-		t.name, workloadNames(ws))
+		t.name, inventory.Names(ws, 3))
 	if len(idx.limits[t.name]) > 0 {
 		msg = fmt.Sprintf("namespace %q runs workloads (%s) but its LimitRanges constrain neither containers nor pods; add a limit of type Container with default requests and limits",
-			t.name, workloadNames(ws))
+			t.name, inventory.Names(ws, 3))
 	}
 	t.check(rec, CtlNoLimitRange, ok, nil, msg)
 }
@@ -627,24 +614,6 @@ func ingresses(idx *index, rec analyzer.Recorder) {
 
 // --- Kubernetes Dashboard ---
 
-// workloadKinds are controllers whose pod-bearing children (ReplicaSets, Pods, Jobs) are not
-// reported again, so a cluster scan reports a dashboard once, on the object the user wrote.
-var workloadKinds = map[string]bool{"Deployment": true, "ReplicaSet": true, "StatefulSet": true, "DaemonSet": true,
-	"Job": true, "CronJob": true, "ReplicationController": true}
-
-func ownedByWorkload(o *inventory.Object) bool {
-	m := o.Meta()
-	if m == nil {
-		return false
-	}
-	for _, r := range m.GetOwnerReferences() {
-		if r.Controller != nil && *r.Controller && workloadKinds[r.Kind] {
-			return true
-		}
-	}
-	return false
-}
-
 // imageRepository strips the tag and digest from an image reference and lower-cases it.
 func imageRepository(image string) string {
 	ref := strings.TrimSpace(image)
@@ -718,7 +687,7 @@ func selects(selector, labels map[string]string) bool {
 func dashboards(idx *index, rec analyzer.Recorder) {
 	for _, o := range idx.inv.Objects() {
 		t, ok := podspec.Of(o)
-		if !ok || ownedByWorkload(o) {
+		if !ok || podspec.OwnedByWorkload(o) {
 			continue
 		}
 		rec.Evaluated(CtlDashboardDeployed, o)

@@ -16,7 +16,6 @@ import (
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/podspec"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Control IDs owned by this analyzer beyond the PSS ones.
@@ -52,21 +51,6 @@ func (workloadAnalyzer) Controls() []string {
 	return ids
 }
 
-// workloadKinds are the kinds whose controller creates other pod-bearing objects; objects owned
-// by them (a Deployment's ReplicaSets and their Pods, a CronJob's Jobs) are not analysed again, so
-// a cluster scan reports each problem once, on the object the user wrote.
-var workloadKinds = map[string]bool{"Deployment": true, "ReplicaSet": true, "StatefulSet": true, "DaemonSet": true,
-	"Job": true, "CronJob": true, "ReplicationController": true}
-
-func ownedByWorkload(m metav1.Object) bool {
-	for _, r := range m.GetOwnerReferences() {
-		if r.Controller != nil && *r.Controller && workloadKinds[r.Kind] {
-			return true
-		}
-	}
-	return false
-}
-
 func (a workloadAnalyzer) Analyze(ctx context.Context, inv *inventory.Inventory, cfg *analyzer.Config, rec analyzer.Recorder) error {
 	checks, err := selectPSSChecks(cfg.PSSLevel, cfg.PSSVersion)
 	if err != nil {
@@ -81,8 +65,8 @@ func (a workloadAnalyzer) Analyze(ctx context.Context, inv *inventory.Inventory,
 		if !ok {
 			continue
 		}
-		if m := o.Meta(); m != nil && ownedByWorkload(m) {
-			continue
+		if podspec.OwnedByWorkload(o) {
+			continue // reported on the object the user wrote (see podspec.OwnedByWorkload)
 		}
 		w := &work{o: o, t: t, cfg: cfg, env: env, rec: rec}
 		w.pss(checks)
