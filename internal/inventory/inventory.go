@@ -28,6 +28,9 @@ const (
 	FromCluster   Origin = "cluster"
 )
 
+// StdinFile is the Source.File of objects read from standard input.
+const StdinFile = "<stdin>"
+
 // Source records where an object was read.
 type Source struct {
 	Origin Origin `json:"origin"`

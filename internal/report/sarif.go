@@ -12,6 +12,7 @@ import (
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
 	"github.com/kube4c/kube4c/internal/catalog"
+	"github.com/kube4c/kube4c/internal/inventory"
 )
 
 // srcRoot is the uriBaseId of relative artifact URIs (GitHub code scanning's convention).
@@ -80,9 +81,13 @@ func writeSARIF(w io.Writer, v *view, opts Options) error {
 			props.Add("fieldPath", path)
 		}
 		r.WithProperties(props)
-		if it.Location.File != "" {
+		if hasFile(it.Location.File) {
 			r.AddLocation(sarif.NewLocationWithPhysicalLocation(physical(it.Location.File, it.Location.Line, opts.BaseDir)))
 		} else {
+			// Cluster objects and standard input have no file a code-scanning tool could open.
+			if it.Location.File == inventory.StdinFile && it.Location.Line > 0 {
+				props.Add("stdinLine", it.Location.Line)
+			}
 			ll := sarif.NewLogicalLocation().
 				WithFullyQualifiedName(it.Resource.Key()).
 				WithName(it.Resource.Name).
@@ -120,7 +125,7 @@ func writeSARIF(w io.Writer, v *view, opts Options) error {
 			msg = p.Resource + ": " + msg
 		}
 		n := sarif.NewNotification().WithLevel(level).WithMessage(sarif.NewTextMessage(msg))
-		if p.File != "" {
+		if hasFile(p.File) {
 			n.AddLocation(sarif.NewLocationWithPhysicalLocation(physical(p.File, p.Line, opts.BaseDir)))
 		}
 		inv.AddToolExecutionNotification(n)
@@ -139,7 +144,7 @@ func writeSARIF(w io.Writer, v *view, opts Options) error {
 	}
 	for _, wn := range v.res.Warnings {
 		n := sarif.NewNotification().WithLevel(sarif.LevelWarning).WithMessage(sarif.NewTextMessage(wn.Message))
-		if wn.File != "" {
+		if hasFile(wn.File) {
 			n.AddLocation(sarif.NewLocationWithPhysicalLocation(physical(wn.File, wn.Line, opts.BaseDir)))
 		}
 		inv.AddToolConfigurationNotification(n)
@@ -276,6 +281,9 @@ func resultText(it item) string {
 
 // physical builds a physical location: a URI relative to %SRCROOT% (the base directory) when the
 // file is inside it, an absolute file:// URI otherwise; a region only when the line is known.
+// hasFile reports whether a location names a real file (not a cluster object or standard input).
+func hasFile(file string) bool { return file != "" && file != inventory.StdinFile }
+
 func physical(file string, line int, baseDir string) *sarif.PhysicalLocation {
 	al := sarif.NewArtifactLocation()
 	if rel, ok := relativeTo(file, baseDir); ok {

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/inventory"
 )
 
 // The official SARIF 2.1.0 schema (OASIS, errata01), committed in testdata.
@@ -293,5 +295,25 @@ func TestSARIFFingerprintIgnoresLines(t *testing.T) {
 			t.Errorf("duplicate fingerprint %s", f)
 		}
 		seen[f] = true
+	}
+}
+
+// Standard input is not a file a code-scanning tool can open: results from it get a logical
+// location (and the line as a property), never an artifact named "<stdin>".
+func TestSARIFStdinHasNoArtifact(t *testing.T) {
+	r := &finding.Result{Findings: []finding.Finding{{
+		ControlID: "container/zz-test-privileged", Resource: res("Pod", "default", "p"),
+		Location: inventory.Location{File: inventory.StdinFile, Line: 7}, Message: "privileged",
+	}}}
+	var b bytes.Buffer
+	if err := Write(&b, SARIF, r, opts()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "stdin%3E") || strings.Contains(out, `"artifactLocation"`) {
+		t.Fatalf("stdin result has a file location:\n%s", out)
+	}
+	if !strings.Contains(out, `"fullyQualifiedName": "Pod/default/p"`) || !strings.Contains(out, `"stdinLine": 7`) {
+		t.Fatalf("stdin result lacks its logical location or line:\n%s", out)
 	}
 }

@@ -232,10 +232,10 @@ func loadStdin(opts Options, inv *inventory.Inventory) {
 		err = checkContent(data, opts.MaxFileSize)
 	}
 	if err != nil {
-		inv.AddProblem(inventory.Problem{Severity: "error", File: "<stdin>", Message: err.Error()})
+		inv.AddProblem(inventory.Problem{Severity: "error", File: inventory.StdinFile, Message: err.Error()})
 		return
 	}
-	objs, probs := manifest.Parse(data, inventory.Source{Origin: inventory.FromStdin, File: "<stdin>"}, manifest.Options{DefaultNamespace: opts.DefaultNamespace})
+	objs, probs := manifest.Parse(data, inventory.Source{Origin: inventory.FromStdin, File: inventory.StdinFile}, manifest.Options{DefaultNamespace: opts.DefaultNamespace})
 	inv.Add(objs...)
 	inv.AddProblem(probs...)
 }
