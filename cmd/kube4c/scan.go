@@ -1,10 +1,13 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -190,15 +193,11 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	if f.outputFile == "" {
 		ropts.Color = isTerminal(out)
 	}
-	var buf bytes.Buffer
-	if err := report.Write(&buf, format, res, ropts); err != nil {
-		return &codeError{code: exitError, err: err}
-	}
 	if f.outputFile != "" {
-		if err := os.WriteFile(f.outputFile, buf.Bytes(), 0o644); err != nil {
+		if err := writeFileAtomic(f.outputFile, func(w io.Writer) error { return report.Write(w, format, res, ropts) }); err != nil {
 			return &codeError{code: exitError, err: fmt.Errorf("--output-file: %w", err)}
 		}
-	} else if _, err := out.Write(buf.Bytes()); err != nil {
+	} else if err := report.Write(out, format, res, ropts); err != nil {
 		return &codeError{code: exitError, err: err}
 	}
 	// Machine-readable formats carry problems inside the report; say so on stderr too, so a CI log
@@ -272,4 +271,36 @@ func parseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid size %q", s)
 	}
 	return n * mult, nil
+}
+
+// writeFileAtomic writes a file through a temporary file in the same directory and renames it
+// into place, so a failed write never leaves a truncated report where CI expects one.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err := write(bw); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -4,7 +4,6 @@
 package report
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -63,11 +62,18 @@ const SchemaVersion = "kube4c.io/report/v1"
 // InformationURI is the project's home page, used by SARIF.
 const InformationURI = "https://github.com/kube4c/kube4c"
 
-// Write renders res in format f. Nothing is written when an error is returned: an unknown control
-// ID in the result (a programming error) or an unknown format.
+// Write renders res in format f. Invalid input — an unknown format, or a control ID the catalog
+// does not know (a programming error) — is rejected before anything is written; after that only
+// the writer can fail. Reports for large scans are tens of megabytes, so they are written as they
+// are rendered rather than buffered whole (the CLI writes --output-file atomically).
 func Write(w io.Writer, f Format, res *finding.Result, opts Options) error {
 	if res == nil {
 		return errors.New("report: nil result")
+	}
+	switch f {
+	case Table, JSON, SARIF, JUnit:
+	default:
+		return fmt.Errorf("report: unknown format %q", f)
 	}
 	if err := checkControls(res); err != nil {
 		return err
@@ -76,25 +82,16 @@ func Write(w io.Writer, f Format, res *finding.Result, opts Options) error {
 		opts.ToolVersion = "dev"
 	}
 	v := newView(res, opts.MinSeverity)
-	var buf bytes.Buffer
-	var err error
 	switch f {
 	case Table:
-		err = writeTable(&buf, v, opts)
+		return writeTable(w, v, opts)
 	case JSON:
-		err = writeJSON(&buf, v, opts)
+		return writeJSON(w, v, opts)
 	case SARIF:
-		err = writeSARIF(&buf, v, opts)
-	case JUnit:
-		err = writeJUnit(&buf, v, opts)
+		return writeSARIF(w, v, opts)
 	default:
-		err = fmt.Errorf("report: unknown format %q", f)
+		return writeJUnit(w, v, opts)
 	}
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
 }
 
 // checkControls reports every control ID of findings and passed checks that the catalog does not
