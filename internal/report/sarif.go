@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -152,11 +153,15 @@ func writeSARIF(w io.Writer, v *view, opts Options) error {
 	run.AddInvocation(inv)
 	rep.AddRun(run)
 
+	// The results are most of the document (tens of megabytes for a large scan): the rest is
+	// pruned as a whole, the results one at a time and streamed into their place.
+	results := run.Results
+	run.Results = nil
 	var raw bytes.Buffer
 	if err := rep.Write(&raw); err != nil {
 		return fmt.Errorf("report: sarif: %w", err)
 	}
-	return writePruned(w, raw.Bytes())
+	return writePruned(w, raw.Bytes(), results)
 }
 
 func addRule(run *sarif.Run, c catalog.Control) {
@@ -367,7 +372,7 @@ func fileURI(abs string, dir bool) string {
 // schema default values (-1 indexes and ranks, empty arrays and property bags), which mean the
 // same as absent and only add noise. The run's "results" array is kept even when empty: SARIF
 // distinguishes "no results" from "results not computed".
-func writePruned(w io.Writer, raw []byte) error {
+func writePruned(w io.Writer, raw []byte, results []*sarif.Result) error {
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -375,10 +380,73 @@ func writePruned(w io.Writer, raw []byte) error {
 		return fmt.Errorf("report: sarif: %w", err)
 	}
 	doc = prune(doc, "")
-	enc := json.NewEncoder(w)
+	// Mark where the results go.
+	const mark = "\x00kube4c-results\x00"
+	if runs, ok := doc.(map[string]any)["runs"].([]any); ok && len(runs) == 1 {
+		if run, ok := runs[0].(map[string]any); ok {
+			run["results"] = mark
+		}
+	}
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	quoted, _ := json.Marshal(mark)
+	before, after, found := bytes.Cut(head.Bytes(), quoted)
+	if !found {
+		return errors.New("report: sarif: results marker lost")
+	}
+	if _, err := w.Write(before); err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		_, err := io.WriteString(w, "[]")
+		if err == nil {
+			_, err = w.Write(after)
+		}
+		return err
+	}
+	// runs[0].results sits three levels deep: its items are indented by eight spaces.
+	const itemIndent = "        "
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	for i, r := range results {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("report: sarif: %w", err)
+		}
+		var item any
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		if err := d.Decode(&item); err != nil {
+			return fmt.Errorf("report: sarif: %w", err)
+		}
+		buf.Reset()
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n" + itemIndent)
+		e := json.NewEncoder(&buf)
+		e.SetIndent(itemIndent, "  ")
+		e.SetEscapeHTML(false)
+		if err := e.Encode(prune(item, "results")); err != nil {
+			return err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, "\n      ]"); err != nil {
+		return err
+	}
+	_, err := w.Write(after)
+	return err
 }
 
 var defaultMinusOne = map[string]bool{
