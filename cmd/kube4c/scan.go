@@ -62,15 +62,20 @@ func newScanCmd() *cobra.Command {
 	f := &scanFlags{}
 	c := &cobra.Command{
 		Use:   "scan [PATH...]",
-		Short: "Scan manifests, Helm charts and Kustomize directories",
+		Short: "Scan manifests, Helm charts, Kustomize directories or a live cluster",
 		Long: `Scan YAML/JSON manifests, Helm charts (directories or .tgz) and Kustomize directories.
 Directories are walked recursively (skipping .git, vendor and node_modules); a directory with a
 Chart.yaml is rendered as a chart and one with a kustomization.yaml is built with Kustomize, both
-in-process and offline. "-" reads manifests from standard input. The default path is ".".`,
+in-process and offline. "-" reads manifests from standard input. The default path is ".".
+
+With --cluster, kube4c reads the live cluster of the kubeconfig context instead (read-only: get
+and list only; deploy/rbac-reader.yaml is the identity it needs). Kinds the identity may not
+list are reported as warnings and their controls as not evaluated.`,
 		Example: `  kube4c scan examples/insecure-shop
   kube4c scan ./deploy -o sarif --output-file kube4c.sarif
   helm template my-chart | kube4c scan -
-  kube4c scan ./chart -f values-prod.yaml --set image.tag=1.2.3 --fail-on high`,
+  kube4c scan ./chart -f values-prod.yaml --set image.tag=1.2.3 --fail-on high
+  kube4c scan --cluster --context prod -n shop,payments --exclude-namespaces kube-system`,
 		RunE: func(c *cobra.Command, args []string) error { return runScan(c, f, args) },
 	}
 	fl := c.Flags()
