@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 
 	"github.com/kube4c/kube4c/internal/catalog"
@@ -78,8 +80,51 @@ func writeJSON(w io.Writer, v *view, opts Options) error {
 	if r.Controls == nil {
 		r.Controls = []ControlSummary{}
 	}
-	for _, it := range v.items {
-		r.Findings = append(r.Findings, jsonFinding{
+	for _, n := range v.notEval {
+		jn := jsonNotEvaluated{ControlID: n.ControlID, Reason: n.Reason}
+		if c, ok := catalog.Lookup(n.ControlID); ok {
+			jn.Title = c.Title
+		}
+		r.NotEvaluated = append(r.NotEvaluated, jn)
+	}
+	// Findings are most of the report (tens of megabytes for a large scan): encode the rest, then
+	// stream the findings one at a time into their place.
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	const slot = "\n  \"findings\": []"
+	before, after, found := bytes.Cut(head.Bytes(), []byte(slot))
+	if !found {
+		return errors.New("report: json: findings slot lost")
+	}
+	if _, err := w.Write(before); err != nil {
+		return err
+	}
+	if len(v.items) == 0 {
+		_, err := io.WriteString(w, slot)
+		if err == nil {
+			_, err = w.Write(after)
+		}
+		return err
+	}
+	if _, err := io.WriteString(w, "\n  \"findings\": ["); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	fe := json.NewEncoder(&buf)
+	fe.SetIndent("    ", "  ")
+	fe.SetEscapeHTML(false)
+	for i, it := range v.items {
+		buf.Reset()
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		if err := fe.Encode(jsonFinding{
 			ControlID:   it.ControlID,
 			Title:       it.Control.Title,
 			Layer:       it.Control.Layer,
@@ -92,17 +137,17 @@ func writeJSON(w io.Writer, v *view, opts Options) error {
 			Fingerprint: Fingerprint(it.Finding),
 			Suppressed:  it.Suppression != nil,
 			Suppression: it.Suppression,
-		})
-	}
-	for _, n := range v.notEval {
-		jn := jsonNotEvaluated{ControlID: n.ControlID, Reason: n.Reason}
-		if c, ok := catalog.Lookup(n.ControlID); ok {
-			jn.Title = c.Title
+		}); err != nil {
+			return err
 		}
-		r.NotEvaluated = append(r.NotEvaluated, jn)
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	if _, err := io.WriteString(w, "\n  ]"); err != nil {
+		return err
+	}
+	_, err := w.Write(after)
+	return err
 }
