@@ -405,7 +405,7 @@ func (h *harness) testSameFindings(t *testing.T) {
 				}
 				extra = append(extra, key(f))
 			}
-			want := expectedExtras(objs, namespaces)
+			want := expectedExtras(t, objs, namespaces)
 			sort.Strings(extra)
 			if onlyGot, onlyWant := diff(slices.Compact(extra), want); len(onlyGot)+len(onlyWant) > 0 {
 				t.Errorf("cluster findings about objects the manifests do not declare:\nunexpected:\n  %s\nmissing:\n  %s",
@@ -437,8 +437,11 @@ func parseFile(t *testing.T, path string) []*inventory.Object {
 //     insecure shop's debug pod): the manifests have no Namespace object for it, and namespace
 //     controls judge only Namespaces in the scan unless --judge-all-namespaces;
 //   - cluster/apiserver-anonymous-version on the synthetic Cluster resource (/version answers
-//     anonymous clients by default; live clusters only).
-func expectedExtras(objs []*inventory.Object, namespaces []string) []string {
+//     anonymous clients by default; live clusters only);
+//   - the Kubernetes version controls on that resource, if today's date makes testenv's version
+//     end of life or outdated (judged as the scan judges it, so the test does not expire).
+func expectedExtras(t *testing.T, objs []*inventory.Object, namespaces []string) []string {
+	t.Helper()
 	var out []string
 	runs := map[string]bool{}
 	for _, o := range objs {
@@ -460,6 +463,16 @@ func expectedExtras(objs []*inventory.Object, namespaces []string) []string {
 		}
 	}
 	out = append(out, clusterconfig.CtlAnonymousVersion+" Cluster/custom  suppressed=false")
+	v, err := clusterconfig.ParseVersion(testenv.KubernetesVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch verdict := clusterconfig.Judge(v, time.Now()); {
+	case verdict.Unsupported:
+		out = append(out, clusterconfig.CtlVersionUnsupported+" Cluster/custom  suppressed=false")
+	case verdict.Outdated:
+		out = append(out, clusterconfig.CtlVersionOutdated+" Cluster/custom  suppressed=false")
+	}
 	sort.Strings(out)
 	return out
 }
