@@ -394,11 +394,14 @@ func writePruned(w io.Writer, raw []byte, results []*sarif.Result) error {
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
+	// Search from the end: notifications carrying input-derived text precede "results", only
+	// catalog text follows it.
 	quoted, _ := json.Marshal(mark)
-	before, after, found := bytes.Cut(head.Bytes(), quoted)
-	if !found {
+	i := bytes.LastIndex(head.Bytes(), quoted)
+	if i < 0 {
 		return errors.New("report: sarif: results marker lost")
 	}
+	before, after := head.Bytes()[:i], head.Bytes()[i+len(quoted):]
 	if _, err := w.Write(before); err != nil {
 		return err
 	}
