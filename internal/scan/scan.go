@@ -41,14 +41,8 @@ type Options struct {
 
 // Run loads the paths and analyzes them.
 func Run(ctx context.Context, opts Options) (*finding.Result, error) {
-	inv := inventory.New()
-	n := 1
-	var err error
-	if opts.Cluster != nil {
-		if _, err := cluster.Load(ctx, *opts.Cluster, inv); err != nil {
-			return nil, err
-		}
-	} else if n, err = source.Load(ctx, opts.Paths, opts.Source, inv); err != nil {
+	inv, n, err := Load(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
 	res, err := Analyze(ctx, inv, opts)
