@@ -18,8 +18,6 @@ import (
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/report"
 	"github.com/kube4c/kube4c/internal/scan"
-	"github.com/kube4c/kube4c/internal/source"
-	"github.com/kube4c/kube4c/internal/source/cluster"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 	psaapi "k8s.io/pod-security-admission/api"
@@ -32,7 +30,6 @@ type scanFlags struct {
 	severity           string
 	failOn             string
 	skipInvalid        bool
-	maxFileSize        string
 	pssLevel           string
 	pssVersion         string
 	allowedRegistries  []string
@@ -41,21 +38,7 @@ type scanFlags struct {
 	judgeAllNamespaces bool
 	exceptionsFile     string
 	noInlineIgnores    bool
-	releaseName        string
-	valuesFiles        []string
-	set                []string
-	setString          []string
-	setFile            []string
-	setJSON            []string
-	kubeVersion        string
-	apiVersions        []string
-	cluster            bool
-	kubeconfig         string
-	context            string
-	excludeNamespaces  []string
-	qps                float32
-	burst              int
-	timeout            time.Duration
+	src                sourceFlags
 }
 
 func newScanCmd() *cobra.Command {
@@ -85,7 +68,6 @@ list are reported as warnings and their controls as not evaluated.`,
 	fl.StringVar(&f.severity, "severity", "info", "report only findings of this severity or higher (info, low, medium, high, critical)")
 	fl.StringVar(&f.failOn, "fail-on", "info", "exit 1 when a reported, unsuppressed finding has this severity or higher; 'none' never fails on findings")
 	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "do not exit 2 because of malformed or unreadable input (the problems are still reported)")
-	fl.StringVar(&f.maxFileSize, "max-file-size", "50MB", "refuse manifest files larger than this (e.g. 10MB, 512KB)")
 	fl.StringVar(&f.pssLevel, "pss-level", "restricted", "Pod Security Standards level to evaluate: baseline or restricted (restricted includes baseline)")
 	fl.StringVar(&f.pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
 	fl.StringSliceVar(&f.allowedRegistries, "allowed-registries", nil, "registries (and path prefixes) images may come from, e.g. ghcr.io/acme,registry.local:5000")
@@ -94,21 +76,7 @@ list are reported as warnings and their controls as not evaluated.`,
 	fl.BoolVar(&f.judgeAllNamespaces, "judge-all-namespaces", false, "also judge namespaces that workloads refer to but the scan has no Namespace object for (see docs/namespaces.md)")
 	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md)")
 	fl.BoolVar(&f.noInlineIgnores, "no-inline-ignores", false, "ignore kube4c.io/ignore annotations (for auditors)")
-	fl.StringVar(&f.releaseName, "release-name", "release-name", "Helm release name")
-	fl.StringSliceVarP(&f.valuesFiles, "values", "f", nil, "Helm values file (repeatable; later files win)")
-	fl.StringArrayVar(&f.set, "set", nil, "Helm --set value (repeatable)")
-	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm --set-string value (repeatable)")
-	fl.StringArrayVar(&f.setFile, "set-file", nil, "Helm --set-file value (repeatable)")
-	fl.StringArrayVar(&f.setJSON, "set-json", nil, "Helm --set-json value (repeatable)")
-	fl.StringVar(&f.kubeVersion, "kube-version", "v1.37.0", "Kubernetes version Helm charts are rendered for (.Capabilities.KubeVersion)")
-	fl.StringSliceVar(&f.apiVersions, "api-versions", nil, "extra API versions for Helm's .Capabilities.APIVersions")
-	fl.BoolVar(&f.cluster, "cluster", false, "scan the live cluster of the current kubeconfig context (read-only; see deploy/rbac-reader.yaml) instead of paths")
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file for --cluster (default $KUBECONFIG, ~/.kube/config, or the in-cluster configuration)")
-	fl.StringVar(&f.context, "context", "", "kubeconfig context for --cluster")
-	fl.StringSliceVar(&f.excludeNamespaces, "exclude-namespaces", nil, "with --cluster: namespaces to leave out")
-	fl.Float32Var(&f.qps, "qps", 50, "with --cluster: API requests per second")
-	fl.IntVar(&f.burst, "burst", 100, "with --cluster: API request burst")
-	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "with --cluster: give up reading the cluster after this long")
+	f.src.register(fl, true)
 	return c
 }
 
@@ -134,10 +102,6 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 			return usageErr("--fail-on: %v (or none)", err)
 		}
 	}
-	maxSize, err := parseSize(f.maxFileSize)
-	if err != nil {
-		return usageErr("--max-file-size: %v", err)
-	}
 	cfg := analyzer.DefaultConfig()
 	if cfg.PSSLevel, err = psaapi.ParseLevel(f.pssLevel); err != nil || cfg.PSSLevel == psaapi.LevelPrivileged {
 		return usageErr("--pss-level: want baseline or restricted, got %q", f.pssLevel)
@@ -150,37 +114,20 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	cfg.SandboxRuntimeClasses = f.sandboxClasses
 	cfg.JudgeAllNamespaces = f.judgeAllNamespaces
 
-	opts := scan.Options{Paths: args, Config: cfg, Exception: exception.Options{Now: time.Now(), InlineIgnores: !f.noInlineIgnores}}
-	opts.Source = source.Options{DefaultNamespace: f.namespace, MaxFileSize: maxSize, Stdin: c.InOrStdin()}
-	opts.Source.Helm.ReleaseName = f.releaseName
-	opts.Source.Helm.Namespace = f.namespace
-	opts.Source.Helm.ValuesFiles = f.valuesFiles
-	opts.Source.Helm.Set, opts.Source.Helm.SetString, opts.Source.Helm.SetFile, opts.Source.Helm.SetJSON = f.set, f.setString, f.setFile, f.setJSON
-	opts.Source.Helm.KubeVersion = f.kubeVersion
-	opts.Source.Helm.APIVersions = f.apiVersions
-	if f.cluster {
-		if c.Flags().Changed("max-file-size") || len(f.valuesFiles)+len(f.set)+len(f.setString)+len(f.setFile)+len(f.setJSON) > 0 {
-			return usageErr("--cluster reads a live cluster; file and Helm flags do not apply")
-		}
-		if len(args) > 0 && !(len(args) == 1 && args[0] == ".") {
-			return usageErr("--cluster reads a live cluster: give no paths (got %s)", strings.Join(args, " "))
-		}
-		co := &cluster.Options{Kubeconfig: f.kubeconfig, Context: f.context, ExcludeNamespaces: f.excludeNamespaces,
-			QPS: f.qps, Burst: f.burst, Timeout: f.timeout}
-		if c.Flags().Changed("namespace") {
-			for _, ns := range strings.Split(f.namespace, ",") {
-				if ns = strings.TrimSpace(ns); ns != "" {
-					co.Namespaces = append(co.Namespaces, ns)
-				}
+	var clusterNamespaces []string
+	if f.src.cluster && c.Flags().Changed("namespace") {
+		for _, ns := range strings.Split(f.namespace, ",") {
+			if ns = strings.TrimSpace(ns); ns != "" {
+				clusterNamespaces = append(clusterNamespaces, ns)
 			}
 		}
-		if isTerminal(c.ErrOrStderr()) {
-			co.Progress = c.ErrOrStderr()
-		}
-		opts.Cluster = co
-	} else if c.Flags().Changed("kubeconfig") || c.Flags().Changed("context") || c.Flags().Changed("exclude-namespaces") {
-		return usageErr("--kubeconfig, --context and --exclude-namespaces need --cluster")
 	}
+	so, co, err := f.src.options(c, args, f.namespace, clusterNamespaces)
+	if err != nil {
+		return err
+	}
+	opts := scan.Options{Paths: args, Config: cfg, Source: so, Cluster: co,
+		Exception: exception.Options{Now: time.Now(), InlineIgnores: !f.noInlineIgnores}}
 	if f.exceptionsFile != "" {
 		if opts.Exceptions, err = exception.Load(f.exceptionsFile); err != nil {
 			return usageErr("%v", err)
