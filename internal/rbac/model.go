@@ -24,8 +24,12 @@ type Role struct {
 	// when the role has no aggregationRule).
 	AggregatedFrom []string
 	Object         *inventory.Object
-	aggregation    *rbacv1.AggregationRule
-	labels         map[string]string
+	// BuiltIn is set for a bootstrap ClusterRole the inventory does not hold, taken from
+	// BuiltinClusterRoles (manifests bind to cluster-admin, admin, edit and view without defining
+	// them). Object is nil for such roles.
+	BuiltIn     bool
+	aggregation *rbacv1.AggregationRule
+	labels      map[string]string
 }
 
 // Ref renders the role as "ClusterRole cluster-admin" or "Role shop/deployer".
@@ -153,6 +157,12 @@ func Build(inv *inventory.Inventory) *Model {
 	for _, o := range inv.OfKind(rbacv1.GroupName, "ClusterRole") {
 		if cr, ok := o.Object.(*rbacv1.ClusterRole); ok {
 			m.clusterRoles[o.Name] = &Role{Kind: "ClusterRole", Name: o.Name, Rules: cr.Rules, Object: o,
+				aggregation: cr.AggregationRule, labels: cr.Labels}
+		}
+	}
+	for _, cr := range BuiltinClusterRoles() {
+		if _, ok := m.clusterRoles[cr.Name]; !ok {
+			m.clusterRoles[cr.Name] = &Role{Kind: "ClusterRole", Name: cr.Name, Rules: cr.Rules, BuiltIn: true,
 				aggregation: cr.AggregationRule, labels: cr.Labels}
 		}
 	}
