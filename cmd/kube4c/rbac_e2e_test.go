@@ -15,8 +15,8 @@ const insecureShop = "examples/insecure-shop"
 
 type e2eGrant struct {
 	Subject struct{ Kind, Namespace, Name string } `json:"subject"`
-	System  bool                                    `json:"systemComponent"`
-	Scope   string                                  `json:"scope"`
+	System  bool                                   `json:"systemComponent"`
+	Scope   string                                 `json:"scope"`
 	Binding struct{ Kind, Namespace, Name, Location string }
 	Role    struct{ Kind, Namespace, Name, Location string }
 }
