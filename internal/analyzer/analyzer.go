@@ -8,6 +8,7 @@ import (
 
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/rbac"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	psaapi "k8s.io/pod-security-admission/api"
 )
@@ -63,6 +64,9 @@ type Config struct {
 	// JudgeAllNamespaces makes namespace-level controls judge namespaces that workloads in the scan
 	// refer to even when the scan holds no Namespace object for them (see docs/namespaces.md).
 	JudgeAllNamespaces bool
+	// RBACPathDepth is the longest privilege-escalation chain, in steps, the RBAC path controls
+	// follow (0 means rbac.DefaultMaxDepth; see docs/rbac.md).
+	RBACPathDepth int
 }
 
 // DefaultConfig returns the default options.
@@ -72,5 +76,6 @@ func DefaultConfig() *Config {
 		PSSVersion:            psaapi.LatestVersion(),
 		UntrustedLabel:        "kube4c.io/untrusted=true",
 		SandboxRuntimeClasses: []string{"gvisor", "runsc", "kata", "kata-containers", "kata-qemu", "kata-clh", "kata-fc"},
+		RBACPathDepth:         rbac.DefaultMaxDepth,
 	}
 }
