@@ -51,6 +51,7 @@ func TestClusterE2E(t *testing.T) {
 	t.Run("Errors", h.testErrors)
 	t.Run("SecretsNeverLeave", h.testSecretsNeverLeave)
 	t.Run("Namespaces", h.testNamespaces)
+	t.Run("RBAC", h.testRBAC)
 }
 
 func (h *clusterHarness) kubeconfig(t *testing.T, name string, cfg *rest.Config) string {
@@ -444,4 +445,67 @@ func (h *clusterHarness) testNamespaces(t *testing.T) {
 			t.Errorf("--exclude-namespaces e2e-b: findings about namespaces %v", got)
 		}
 	})
+}
+
+// testRBAC runs the rbac commands against the cluster: answers include the API server's own
+// bootstrap bindings (marked as system components) and follow the chain from a deployer to a
+// service account that reads every Secret.
+func (h *clusterHarness) testRBAC(t *testing.T) {
+	ctx := t.Context()
+	ns := "e2e-rbac"
+	if _, err := h.admin.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sa := range []string{"deployer", "syncer"} {
+		if _, err := h.admin.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rbacClient := h.admin.RbacV1()
+	if _, err := rbacClient.Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "deploy"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"create"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbacClient.RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "deployer"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "deploy"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "deployer", Namespace: ns}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbacClient.ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "e2e-secret-reader"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rbacClient.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "e2e-syncer"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "e2e-secret-reader"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: "syncer", Namespace: ns}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	args := []string{"rbac", "who-can", "get", "secrets", "-n", "kube-system", "--cluster", "--kubeconfig", h.adminKubeconfig, "-o", "json"}
+	r := kube4c(t, h.dir, nil, args...)
+	wantCode(t, r, 0, args...)
+	var who struct{ Grants []e2eGrant }
+	if err := json.Unmarshal([]byte(r.stdout), &who); err != nil {
+		t.Fatal(err)
+	}
+	got := subjects(who.Grants)
+	if g, ok := got["ServiceAccount e2e-rbac/syncer"]; !ok || g.System || g.Binding.Name != "e2e-syncer" || g.Binding.Location != "" {
+		t.Errorf("syncer via ClusterRoleBinding e2e-syncer: %+v (found %v)", g, ok)
+	}
+	if g, ok := got["Group system:masters"]; !ok || !g.System || g.Role.Name != "cluster-admin" {
+		t.Errorf("system:masters via the bootstrap cluster-admin binding, marked as a system component: %+v (found %v)", g, ok)
+	}
+	if _, ok := got["ServiceAccount e2e-rbac/deployer"]; ok {
+		t.Error("deployer may not read secrets")
+	}
+
+	args = []string{"rbac", "paths", "sa:e2e-rbac/deployer", "--cluster", "--kubeconfig", h.adminKubeconfig}
+	r = kube4c(t, h.dir, nil, args...)
+	wantCode(t, r, 0, args...)
+	for _, want := range []string{"ServiceAccount e2e-rbac/deployer can become cluster-admin equivalent in 2 steps:",
+		"so it can run a pod as ServiceAccount e2e-rbac/syncer", "ClusterRoleBinding e2e-syncer -> ClusterRole e2e-secret-reader"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("paths output lacks %q:\n%s", want, r)
+		}
+	}
 }
