@@ -94,6 +94,9 @@ func IsSystemSubject(s Subject) bool {
 	if s.Kind == ServiceAccount || s.Name == UserAnonymous || (s.Kind == Group && IsBroadGroup(s.Name)) {
 		return false
 	}
+	if _, _, ok := SplitServiceAccountUser(s.Name); ok && s.Kind == User {
+		return false // a service account's user name: judged as the service account
+	}
 	for _, p := range systemPrefixes {
 		if strings.HasPrefix(s.Name, p) {
 			return true
@@ -109,6 +112,11 @@ func IsSystemSubject(s Subject) bool {
 func IsSystemGrant(b *Binding, s Subject) bool {
 	if IsSystemSubject(s) {
 		return true
+	}
+	if s.Kind == User { // a User named system:serviceaccount:NS:NAME is that service account
+		if ns, name, ok := SplitServiceAccountUser(s.Name); ok {
+			s = Subject{Kind: ServiceAccount, Namespace: ns, Name: name}
+		}
 	}
 	return s.Kind == ServiceAccount && s.Namespace == "kube-system" && IsBootstrap(b.Object)
 }

@@ -132,17 +132,8 @@ func coveredElsewhere(s rbacmodel.Subject) bool {
 		(s.Kind == rbacmodel.Group && (s.Name == rbacmodel.GroupUnauthenticated || s.Name == rbacmodel.GroupAuthenticated))
 }
 
-// systemGrant reports whether a binding's subject is a platform component the grant is meant for
-// (rbac.IsSystemGrant). A User named system:serviceaccount:NS:NAME is that service account, not a
-// system user: it is judged as the service account.
-func systemGrant(b *rbacmodel.Binding, s rbacmodel.Subject) bool {
-	if s.Kind == rbacmodel.User {
-		if ns, name, ok := rbacmodel.SplitServiceAccountUser(s.Name); ok {
-			s = rbacmodel.Subject{Kind: rbacmodel.ServiceAccount, Namespace: ns, Name: name}
-		}
-	}
-	return rbacmodel.IsSystemGrant(b, s)
-}
+// systemGrant reports whether a binding's subject is a platform component the grant is meant for.
+func systemGrant(b *rbacmodel.Binding, s rbacmodel.Subject) bool { return rbacmodel.IsSystemGrant(b, s) }
 
 // subjectsOf resolves a binding's subjects, each once (at its first index).
 func subjectsOf(b *rbacmodel.Binding) []bindingSubject {
