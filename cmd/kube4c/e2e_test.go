@@ -393,6 +393,15 @@ func TestE2EExamples(t *testing.T) {
 			{"cluster/dashboard-exposed", "Deployment/kubernetes-dashboard/kubernetes-dashboard", m + "kubernetes-dashboard.yaml"},
 			{"cluster/workload-default-namespace", "Pod/default/debug-shell", m + "debug-shell.yaml"},
 			{"container/untrusted-not-sandboxed", "CronJob/shop-batch/nightly-report", m + "nightly-report.yaml"},
+			// RBAC: findings sit on the binding that grants, or on the workload that runs as it.
+			{"cluster/rbac-cluster-admin", "ClusterRoleBinding/kubernetes-dashboard-admin", m + "kubernetes-dashboard.yaml"},
+			{"cluster/rbac-secrets-read", "ClusterRoleBinding/cart-api-secret-sync", m + "rbac.yaml"},
+			{"cluster/rbac-workload-admin-sa", "Deployment/shop/cart-api", m + "cart-api.yaml"},
+			{"cluster/rbac-escalation-path", "RoleBinding/shop/ci-deployer", m + "rbac.yaml"},
+			{"cluster/rbac-create-pods", "RoleBinding/shop/ci-deployer", m + "rbac.yaml"},
+			{"cluster/rbac-default-sa-bound", "RoleBinding/shop-batch/batch-edit", m + "rbac.yaml"},
+			{"cluster/rbac-impersonate", "ClusterRoleBinding/support-impersonation", m + "rbac.yaml"},
+			{"cluster/rbac-nodes-proxy", "ClusterRoleBinding/oncall", m + "rbac.yaml"},
 			// Helm chart: locations are template lines.
 			{"container/image-tag-latest", "Deployment/shop/catalog", chartTpl},
 			{"container/limits-missing", "Deployment/shop/catalog", chartTpl},

@@ -215,6 +215,26 @@ func TestE2ERBACPaths(t *testing.T) {
 	}
 }
 
+// TestE2ERBACScanDepth checks that scan's --rbac-path-depth bounds the escalation-path control:
+// the shop's CI deployer needs two steps to reach cluster-admin equivalence.
+func TestE2ERBACScanDepth(t *testing.T) {
+	root := repoRoot(t)
+	for _, c := range []struct {
+		depth string
+		want  int
+	}{{"1", 0}, {"2", 1}, {"5", 1}} {
+		args := []string{"scan", insecureShop, "-o", "json", "--rbac-path-depth", c.depth}
+		r := kube4c(t, root, nil, args...)
+		wantCode(t, r, 1, args...)
+		if got := len(parseReport(t, r).findings("cluster/rbac-escalation-path", "RoleBinding/shop/ci-deployer")); got != c.want {
+			t.Errorf("--rbac-path-depth %s: %d escalation-path findings for RoleBinding shop/ci-deployer, want %d", c.depth, got, c.want)
+		}
+	}
+	args := []string{"scan", insecureShop, "--rbac-path-depth", "0"}
+	r := kube4c(t, root, nil, args...)
+	wantCode(t, r, 2, args...)
+}
+
 func TestE2ERBACErrors(t *testing.T) {
 	root := repoRoot(t)
 	dir := t.TempDir()

@@ -38,6 +38,7 @@ type scanFlags struct {
 	judgeAllNamespaces bool
 	exceptionsFile     string
 	noInlineIgnores    bool
+	rbacPathDepth      int
 	src                sourceFlags
 }
 
@@ -76,6 +77,7 @@ list are reported as warnings and their controls as not evaluated.`,
 	fl.BoolVar(&f.judgeAllNamespaces, "judge-all-namespaces", false, "also judge namespaces that workloads refer to but the scan has no Namespace object for (see docs/namespaces.md)")
 	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md)")
 	fl.BoolVar(&f.noInlineIgnores, "no-inline-ignores", false, "ignore kube4c.io/ignore annotations (for auditors)")
+	fl.IntVar(&f.rbacPathDepth, "rbac-path-depth", analyzer.DefaultConfig().RBACPathDepth, "longest privilege-escalation chain (in steps) the RBAC path controls follow")
 	f.src.register(fl, true)
 	return c
 }
@@ -113,6 +115,10 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	cfg.UntrustedLabel = f.untrustedLabel
 	cfg.SandboxRuntimeClasses = f.sandboxClasses
 	cfg.JudgeAllNamespaces = f.judgeAllNamespaces
+	if f.rbacPathDepth < 1 {
+		return usageErr("--rbac-path-depth must be at least 1")
+	}
+	cfg.RBACPathDepth = f.rbacPathDepth
 
 	var clusterNamespaces []string
 	if f.src.cluster && c.Flags().Changed("namespace") {
