@@ -2,13 +2,13 @@ package rbac
 
 import (
 	"fmt"
-	"reflect"
 	"sort"
 
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/podspec"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -71,7 +71,7 @@ func (b *Binding) RoleRefString() string {
 	if b.Role != nil {
 		return b.Role.Ref()
 	}
-	if b.RoleRef.Kind == "Role" {
+	if b.RoleRef.Kind == "Role" && b.Namespace != "" {
 		return fmt.Sprintf("Role %s/%s (not found)", b.Namespace, b.RoleRef.Name)
 	}
 	return fmt.Sprintf("%s %s (not found)", b.RoleRef.Kind, b.RoleRef.Name)
@@ -332,7 +332,7 @@ func (m *Model) aggregate() {
 			if from == nil {
 				from = []string{}
 			}
-			if !reflect.DeepEqual(rules, r.Rules) {
+			if !equality.Semantic.DeepEqual(rules, r.Rules) {
 				changed = true
 			}
 			r.Rules, r.AggregatedFrom = rules, from
@@ -343,9 +343,11 @@ func (m *Model) aggregate() {
 	}
 }
 
+// ruleIn reports whether rules holds rule, compared like the controller does (an empty list equals
+// a missing one).
 func ruleIn(rules []rbacv1.PolicyRule, rule rbacv1.PolicyRule) bool {
 	for i := range rules {
-		if reflect.DeepEqual(rules[i], rule) {
+		if equality.Semantic.DeepEqual(rules[i], rule) {
 			return true
 		}
 	}

@@ -58,7 +58,8 @@ func qualifiedResource(group, resource, sub string) string {
 //     and "*" matches every resource and subresource;
 //   - a rule with resourceNames matches only requests that name one of them (never list, watch,
 //     create or deletecollection, which name no object);
-//   - non-resource URLs match exactly, through "*", or by prefix with a trailing "*".
+//   - non-resource URLs match exactly, through "*", or by prefix with a trailing "*" (or several:
+//     "/logs**" is the prefix "/logs").
 func RuleAllows(rule *rbacv1.PolicyRule, r Request) bool {
 	if !has(rule.Verbs, r.Verb) {
 		return false
@@ -111,7 +112,8 @@ func nonResourceURLMatches(urls []string, path string) bool {
 		if u == "*" || u == path {
 			return true
 		}
-		if strings.HasSuffix(u, "*") && strings.HasPrefix(path, strings.TrimSuffix(u, "*")) {
+		// Every trailing "*" goes: "/logs**" is the prefix "/logs", as in the authorizer.
+		if strings.HasSuffix(u, "*") && strings.HasPrefix(path, strings.TrimRight(u, "*")) {
 			return true
 		}
 	}
