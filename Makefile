@@ -41,7 +41,7 @@ docs:
 	$(GO) run ./cmd/kube4c controls -o markdown > docs/controls.md
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/scan/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/scan/ ./internal/rbac/ ./internal/analyzer/rbac/
 
 # Run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
