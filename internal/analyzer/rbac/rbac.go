@@ -133,7 +133,9 @@ func coveredElsewhere(s rbacmodel.Subject) bool {
 }
 
 // systemGrant reports whether a binding's subject is a platform component the grant is meant for.
-func systemGrant(b *rbacmodel.Binding, s rbacmodel.Subject) bool { return rbacmodel.IsSystemGrant(b, s) }
+func systemGrant(b *rbacmodel.Binding, s rbacmodel.Subject) bool {
+	return rbacmodel.IsSystemGrant(b, s)
+}
 
 // subjectsOf resolves a binding's subjects, each once (at its first index).
 func subjectsOf(b *rbacmodel.Binding) []bindingSubject {
