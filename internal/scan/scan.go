@@ -63,6 +63,18 @@ func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*find
 	}
 	rec := newRecorder()
 	analyzers := Analyzers()
+	// A control that reads a kind the source could not read is not evaluated: whatever an analyzer
+	// records for it (passes that only mean "nothing seen", or a partial picture) is dropped, so
+	// reports never show both "not evaluated" and results for one control.
+	notEval := notEvaluated(analyzers, inv.Unavailable())
+	var r analyzer.Recorder = rec
+	if len(notEval) > 0 {
+		skip := map[string]bool{}
+		for _, n := range notEval {
+			skip[n.ControlID] = true
+		}
+		r = skipRecorder{rec, skip}
+	}
 	errs := make([]error, len(analyzers))
 	var wg sync.WaitGroup
 	inv.Objects() // sort once before analyzers read concurrently
@@ -75,7 +87,7 @@ func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*find
 					errs[i] = fmt.Errorf("analyzer %s failed: %v", a.Name(), r)
 				}
 			}()
-			if err := a.Analyze(ctx, inv, cfg, rec); err != nil {
+			if err := a.Analyze(ctx, inv, cfg, r); err != nil {
 				errs[i] = fmt.Errorf("analyzer %s: %w", a.Name(), err)
 			}
 		}()
@@ -103,10 +115,28 @@ func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*find
 		PSSLevel:   string(cfg.PSSLevel),
 		PSSVersion: cfg.PSSVersion.String(),
 	}
-	res.NotEvaluated = notEvaluated(analyzers, inv.Unavailable())
+	res.NotEvaluated = notEval
 	res.Warnings = exception.Apply(res.Findings, opts.Exceptions, opts.Exception)
 	Sort(res.Findings)
 	return res, nil
+}
+
+// skipRecorder drops what is recorded for the controls in skip.
+type skipRecorder struct {
+	analyzer.Recorder
+	skip map[string]bool
+}
+
+func (s skipRecorder) Evaluated(control string, o *inventory.Object) {
+	if !s.skip[control] {
+		s.Recorder.Evaluated(control, o)
+	}
+}
+
+func (s skipRecorder) Fail(f finding.Finding) {
+	if !s.skip[f.ControlID] {
+		s.Recorder.Fail(f)
+	}
 }
 
 // notEvaluated lists the controls that read a kind the source could not read.
