@@ -50,7 +50,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/exception/
 	$(GO) test -run '^$$' -fuzz '^FuzzInlineAnnotation$$' -fuzztime $(FUZZTIME) ./internal/exception/
 	$(GO) test -run '^$$' -fuzz '^FuzzLooksLikeCredential$$' -fuzztime $(FUZZTIME) ./internal/credential/
-	$(GO) test -run '^$$' -fuzz '^FuzzModel$$' -fuzztime $(FUZZTIME) ./internal/rbac/
+	$(GO) test -run '^$$' -fuzz '^FuzzModel$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/rbac/
 
 clean:
 	rm -rf $(BIN)

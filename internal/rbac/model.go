@@ -3,6 +3,8 @@ package rbac
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/podspec"
@@ -313,17 +315,20 @@ func (m *Model) aggregate() {
 		for _, r := range aggregated {
 			var rules []rbacv1.PolicyRule
 			var from []string
+			seenRule, seenRole := map[string]bool{}, map[string]bool{}
 			for _, sel := range selectors[r] {
 				for _, n := range names {
 					src := m.clusterRoles[n]
 					if n == r.Name || !sel.Matches(labels.Set(src.labels)) {
 						continue
 					}
-					if !contains(from, n) {
+					if !seenRole[n] {
+						seenRole[n] = true
 						from = append(from, n)
 					}
 					for _, rule := range src.Rules {
-						if !ruleIn(rules, rule) {
+						if k := ruleKey(&rule); !seenRule[k] {
+							seenRule[k] = true
 							rules = append(rules, rule)
 						}
 					}
@@ -343,15 +348,20 @@ func (m *Model) aggregate() {
 	}
 }
 
-// ruleIn reports whether rules holds rule, compared like the controller does (an empty list equals
-// a missing one).
-func ruleIn(rules []rbacv1.PolicyRule, rule rbacv1.PolicyRule) bool {
-	for i := range rules {
-		if equality.Semantic.DeepEqual(rules[i], rule) {
-			return true
+// ruleKey identifies a rule for deduplication the way the aggregation controller compares rules
+// (semantic equality: an empty list equals a missing one). A map of keys keeps aggregation linear
+// in the number of rules, even for a selector that matches every ClusterRole.
+func ruleKey(r *rbacv1.PolicyRule) string {
+	var b strings.Builder
+	for _, list := range [][]string{r.Verbs, r.APIGroups, r.Resources, r.ResourceNames, r.NonResourceURLs} {
+		for _, v := range list {
+			b.WriteString(strconv.Itoa(len(v))) // length-prefixed: no value can fake a separator
+			b.WriteByte(':')
+			b.WriteString(v)
 		}
+		b.WriteByte('|')
 	}
-	return false
+	return b.String()
 }
 
 // ClusterRole returns a ClusterRole by name.
