@@ -2,9 +2,12 @@ package rbac_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,24 +37,32 @@ func TestBuiltinClusterRoles(t *testing.T) {
 		t.Fatalf("test API server is %s, builtin roles are of %s: update BuiltinVersion and run with -update", v.GitVersion, rbac.BuiltinVersion)
 	}
 	// The aggregated roles (admin, edit, view) get their rules from the clusterrole-aggregation
-	// controller shortly after start-up: wait for it.
+	// controller shortly after start-up, admin only after edit (which it aggregates): wait until
+	// every aggregated role has rules and the rule sets have not changed for a second.
 	var list *rbacv1.ClusterRoleList
 	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	stableSince := time.Now()
 	for {
 		if list, err = client.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{LabelSelector: rbac.BootstrapLabel + "=rbac-defaults"}); err != nil {
 			t.Fatal(err)
 		}
 		pending := ""
+		var state strings.Builder
 		for _, cr := range list.Items {
 			if cr.AggregationRule != nil && len(cr.Rules) == 0 {
 				pending = cr.Name
 			}
+			state.WriteString(cr.Name + ":" + strings.Join(ruleSet(cr.Rules), ";") + "\n")
 		}
-		if pending == "" {
+		if state.String() != last {
+			last, stableSince = state.String(), time.Now()
+		}
+		if pending == "" && time.Since(stableSince) >= time.Second {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("aggregated ClusterRole %s still has no rules after 60 s", pending)
+			t.Fatalf("aggregated ClusterRoles still changing (or %q empty) after 60 s", pending)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -84,8 +95,23 @@ func TestBuiltinClusterRoles(t *testing.T) {
 		t.Fatalf("embedded %d builtin cluster roles, the API server has %d: run with -update", len(got), len(want))
 	}
 	for i := range want {
-		if !equality.Semantic.DeepEqual(got[i].Rules, want[i].Rules) || !equality.Semantic.DeepEqual(got[i].AggregationRule, want[i].AggregationRule) || got[i].Name != want[i].Name {
+		// Rules compare as sets: the aggregation controller's order is not stable.
+		if !slices.Equal(ruleSet(got[i].Rules), ruleSet(want[i].Rules)) || !equality.Semantic.DeepEqual(got[i].AggregationRule, want[i].AggregationRule) || got[i].Name != want[i].Name {
 			t.Errorf("builtin cluster role %s differs from the API server's %s: run with -update", got[i].Name, want[i].Name)
 		}
 	}
+}
+
+// ruleSet renders rules as sorted JSON strings, for comparing them as sets.
+func ruleSet(rules []rbacv1.PolicyRule) []string {
+	out := make([]string, 0, len(rules))
+	for _, r := range rules {
+		b, err := json.Marshal(r)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, string(b))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
