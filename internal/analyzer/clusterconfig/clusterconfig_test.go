@@ -1,17 +1,13 @@
 package clusterconfig
 
 import (
-	"context"
-	"fmt"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
+	"github.com/kube4c/kube4c/internal/analyzer/analyzertest"
 	"github.com/kube4c/kube4c/internal/catalog"
-	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -21,141 +17,34 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// rec keeps everything it is told.
-type rec struct {
-	mu        sync.Mutex
-	evaluated []pair
-	findings  []finding.Finding
-}
-
-type pair struct {
-	id string
-	o  *inventory.Object
-}
-
-func (r *rec) Evaluated(id string, o *inventory.Object) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evaluated = append(r.evaluated, pair{id, o})
-}
-
-func (r *rec) Fail(f finding.Finding) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.findings = append(r.findings, f)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// failed renders findings of the given controls as "control resource-key path", sorted.
-func (r *rec) failed(controls ...string) []string {
-	var out []string
-	for _, f := range r.findings {
-		if contains(controls, f.ControlID) {
-			out = append(out, strings.TrimSpace(fmt.Sprintf("%s %s %s", f.ControlID, f.Resource.Key(), f.Path)))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// passed renders evaluated pairs of the given controls without a finding, sorted.
-func (r *rec) passed(controls ...string) []string {
-	failed := map[string]bool{}
-	for _, f := range r.findings {
-		failed[f.ControlID+" "+f.Resource.Key()] = true
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range r.evaluated {
-		k := p.id + " " + finding.ResourceOf(p.o).Key()
-		if !contains(controls, p.id) || failed[k] || seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (r *rec) message(control string) string {
-	for _, f := range r.findings {
-		if f.ControlID == control {
-			return f.Message
-		}
-	}
-	return ""
-}
+type rec = analyzertest.Recorder
 
 var testNow = time.Date(2026, time.November, 15, 12, 0, 0, 0, time.UTC)
 
 func run(t *testing.T, ci *inventory.ClusterInfo, now time.Time, objs ...*inventory.Object) *rec {
 	t.Helper()
-	inv := inventory.New()
-	for i, o := range objs {
-		if o.Source.File == "" {
-			o.Source = inventory.Source{Origin: inventory.FromFile, File: "manifests.yaml", Line: 1 + 10*i}
-		}
-	}
-	inv.Add(objs...)
+	inv := analyzertest.Inventory("manifests.yaml", objs...)
 	if ci != nil {
 		inv.SetCluster(ci)
 	}
-	r := &rec{}
-	a := clusterAnalyzer{now: func() time.Time { return now }}
-	if err := a.Analyze(context.Background(), inv, analyzer.DefaultConfig(), r); err != nil {
-		t.Fatal(err)
-	}
-	owned := a.Controls()
-	for _, p := range r.evaluated {
-		if !contains(owned, p.id) {
-			t.Errorf("evaluated control %s not owned", p.id)
-		}
-		if p.o == nil {
-			t.Errorf("Evaluated(%s, nil)", p.id)
-		}
-	}
-	for _, f := range r.findings {
-		if !contains(owned, f.ControlID) {
-			t.Errorf("finding for control %s not owned", f.ControlID)
-		}
-		if _, ok := catalog.Lookup(f.ControlID); !ok {
-			t.Errorf("finding for control %s not in the catalog", f.ControlID)
-		}
-		if f.Message == "" || f.Object == nil {
-			t.Errorf("finding %s %s without a message or object", f.ControlID, f.Resource.Key())
-		}
-		// Every failure is also a pair the recorder saw evaluated, on the same object.
-		ok := false
-		for _, p := range r.evaluated {
-			if p.id == f.ControlID && p.o == f.Object {
-				ok = true
-			}
-		}
-		if !ok {
-			t.Errorf("finding %s %s without Evaluated on the same object", f.ControlID, f.Resource.Key())
+	r := analyzertest.Run(t, clusterAnalyzer{now: func() time.Time { return now }}, inv, nil)
+	for _, f := range r.Findings {
+		if f.Object == nil {
+			t.Errorf("finding %s %s without an object", f.ControlID, f.Resource.Key())
 		}
 	}
 	return r
 }
 
-func eq(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	if len(got) == 0 && len(want) == 0 {
-		return
+// message returns the message of the control's first finding ("" when there is none).
+func message(r *rec, control string) string {
+	if ms := r.Messages(control); len(ms) > 0 {
+		return ms[0]
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("%s:\ngot:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-	}
+	return ""
 }
+
+var eq = analyzertest.Eq
 
 // --- builders ---
 
@@ -340,18 +229,18 @@ func TestVersionControls(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, tc.ci, testNow)
-			eq(t, "failed", r.failed(all...), tc.failed)
-			eq(t, "passed", r.passed(all...), tc.passed)
+			eq(t, "failed", r.Failed(all...), tc.failed)
+			eq(t, "passed", r.Passed(all...), tc.passed)
 			if tc.msg != "" {
 				var msgs []string
-				for _, f := range r.findings {
+				for _, f := range r.Findings {
 					msgs = append(msgs, f.Message)
 				}
 				if !strings.Contains(strings.Join(msgs, "\n"), tc.msg) {
 					t.Errorf("messages %q do not contain %q", msgs, tc.msg)
 				}
 			}
-			for _, f := range r.findings {
+			for _, f := range r.Findings {
 				if f.Object.Source.Origin != inventory.FromCluster || f.Resource.Kind != "Cluster" || f.Location != (inventory.Location{}) {
 					t.Errorf("finding %s: object %+v, resource %+v, location %+v", f.ControlID, f.Object, f.Resource, f.Location)
 				}
@@ -391,12 +280,12 @@ func TestAnonymousAccess(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, tc.ci, testNow)
-			eq(t, "failed", r.failed(all...), tc.failed)
-			eq(t, "passed", r.passed(all...), tc.passed)
+			eq(t, "failed", r.Failed(all...), tc.failed)
+			eq(t, "passed", r.Passed(all...), tc.passed)
 		})
 	}
 	r := run(t, ci(map[string]int{"/version": 200, "/api": 200, "/apis": 200}), testNow)
-	if msg := r.message(CtlAnonymousAccess); !strings.Contains(msg, "/api answered 200, /apis answered 200") || !strings.Contains(msg, "https://api.example.com") {
+	if msg := message(r, CtlAnonymousAccess); !strings.Contains(msg, "/api answered 200, /apis answered 200") || !strings.Contains(msg, "https://api.example.com") {
 		t.Errorf("message %q does not name the paths and the server", msg)
 	}
 }
@@ -417,12 +306,12 @@ func TestSecrets(t *testing.T) {
 		secret("app", "tls", corev1.SecretTypeTLS),
 	}
 	r := run(t, nil, testNow, objs...)
-	eq(t, "failed", r.failed(all...), []string{
+	eq(t, "failed", r.Failed(all...), []string{
 		CtlBootstrapToken + " Secret/bootstrap-token-123456 type",
 		CtlBootstrapToken + " Secret/kube-system/bootstrap-token-abcdef type",
 		CtlLegacySAToken + " Secret/ci/deployer-token type",
 	})
-	eq(t, "passed", r.passed(all...), []string{
+	eq(t, "passed", r.Passed(all...), []string{
 		CtlBootstrapToken + " Secret/app/tls",
 		CtlBootstrapToken + " Secret/ci/deployer-token",
 		CtlBootstrapToken + " Secret/ci/old-token",
@@ -433,11 +322,11 @@ func TestSecrets(t *testing.T) {
 		CtlLegacySAToken + " Secret/default/bootstrap-token-ignored",
 		CtlLegacySAToken + " Secret/kube-system/bootstrap-token-abcdef",
 	})
-	if msg := r.message(CtlLegacySAToken); !strings.Contains(msg, "ServiceAccount deployer") {
+	if msg := message(r, CtlLegacySAToken); !strings.Contains(msg, "ServiceAccount deployer") {
 		t.Errorf("message %q does not name the service account", msg)
 	}
 	var boot []string
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.ControlID == CtlBootstrapToken {
 			boot = append(boot, f.Message)
 		}
@@ -509,12 +398,12 @@ func TestBindings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, nil, testNow, tc.objs...)
-			eq(t, "failed", r.failed(all...), tc.failed)
-			eq(t, "passed", r.passed(all...), tc.passed)
+			eq(t, "failed", r.Failed(all...), tc.failed)
+			eq(t, "passed", r.Passed(all...), tc.passed)
 		})
 	}
 	r := run(t, nil, testNow, crb("open-admin", "cluster-admin", anon))
-	if msg := r.message(CtlBindingAnonymous); !strings.Contains(msg, "ClusterRoleBinding open-admin grants ClusterRole cluster-admin") ||
+	if msg := message(r, CtlBindingAnonymous); !strings.Contains(msg, "ClusterRoleBinding open-admin grants ClusterRole cluster-admin") ||
 		!strings.Contains(msg, "system:anonymous") {
 		t.Errorf("message %q", msg)
 	}
@@ -539,13 +428,13 @@ func TestDefaultServiceAccount(t *testing.T) {
 		deployment("", "worker"),
 	}
 	r := run(t, nil, testNow, objs...)
-	eq(t, "failed", r.failed(all...), []string{
+	eq(t, "failed", r.Failed(all...), []string{
 		CtlDefaultSAAutomount + " ServiceAccount/default automountServiceAccountToken",
 		CtlDefaultSAAutomount + " ServiceAccount/legacy/default automountServiceAccountToken",
 		CtlDefaultSAAutomount + " ServiceAccount/shop/default automountServiceAccountToken",
 	})
-	eq(t, "passed", r.passed(all...), []string{CtlDefaultSAAutomount + " ServiceAccount/billing/default"})
-	if msg := r.message(CtlDefaultSAAutomount); !strings.Contains(msg, "Deployment/") {
+	eq(t, "passed", r.Passed(all...), []string{CtlDefaultSAAutomount + " ServiceAccount/billing/default"})
+	if msg := message(r, CtlDefaultSAAutomount); !strings.Contains(msg, "Deployment/") {
 		t.Errorf("message %q does not name the workloads", msg)
 	}
 }
@@ -604,10 +493,10 @@ func TestControlsAndNeeds(t *testing.T) {
 // anonymous-access pair at all.
 func TestNothingFromFilesWithoutClusterInfo(t *testing.T) {
 	r := run(t, nil, testNow, secret("kube-system", "x", corev1.SecretTypeOpaque), crb("b", "view", subj(rbacv1.UserKind, "bob")))
-	for _, p := range r.evaluated {
-		switch p.id {
+	for _, p := range r.Evaluations {
+		switch p.Control {
 		case CtlVersionUnsupported, CtlVersionOutdated, CtlAnonymousAccess, CtlAnonymousVersion:
-			t.Errorf("%s evaluated without cluster info", p.id)
+			t.Errorf("%s evaluated without cluster info", p.Control)
 		}
 	}
 }

@@ -1,16 +1,10 @@
 package namespace
 
 import (
-	"context"
-	"fmt"
-	"sort"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
-	"github.com/kube4c/kube4c/internal/catalog"
-	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/analyzer/analyzertest"
 	"github.com/kube4c/kube4c/internal/inventory"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -20,125 +14,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// rec is a recorder that keeps everything it is told, keyed like the scan's recorder: passes by
-// object, failures without an object by resource.
-type rec struct {
-	mu        sync.Mutex
-	evaluated []pair
-	findings  []finding.Finding
-}
-
-type pair struct {
-	id string
-	o  *inventory.Object
-}
-
-func (r *rec) Evaluated(id string, o *inventory.Object) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evaluated = append(r.evaluated, pair{id, o})
-}
-
-func (r *rec) Fail(f finding.Finding) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.findings = append(r.findings, f)
-}
-
-// failed renders findings as "control resource-key path" for the given controls, sorted.
-func (r *rec) failed(controls ...string) []string {
-	var out []string
-	for _, f := range r.findings {
-		if !contains(controls, f.ControlID) {
-			continue
-		}
-		out = append(out, fmt.Sprintf("%s %s %s", f.ControlID, f.Resource.Key(), f.Path))
-	}
-	sort.Strings(out)
-	return out
-}
-
-// passed renders evaluated pairs without a finding as "control resource-key", sorted.
-func (r *rec) passed(controls ...string) []string {
-	failed := map[string]bool{}
-	for _, f := range r.findings {
-		failed[f.ControlID+" "+f.Resource.Key()] = true
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range r.evaluated {
-		if !contains(controls, p.id) {
-			continue
-		}
-		k := p.id + " " + finding.ResourceOf(p.o).Key()
-		if failed[k] || seen[k] {
-			continue
-		}
-		seen[k] = true
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+type rec = analyzertest.Recorder
 
 func run(t *testing.T, cfg *analyzer.Config, objs ...*inventory.Object) *rec {
 	t.Helper()
-	inv := inventory.New()
-	for i, o := range objs {
-		if o.Source.File == "" {
-			o.Source = inventory.Source{Origin: inventory.FromFile, File: "manifests.yaml", Line: 1 + 10*i}
-		}
-	}
-	inv.Add(objs...)
-	if cfg == nil {
-		cfg = analyzer.DefaultConfig()
-	}
-	r := &rec{}
-	if err := New().Analyze(context.Background(), inv, cfg, r); err != nil {
-		t.Fatal(err)
-	}
-	// Every evaluated or failed control is one the analyzer owns and the catalog knows.
-	owned := New().Controls()
-	for _, p := range r.evaluated {
-		if !contains(owned, p.id) {
-			t.Errorf("evaluated control %s not owned", p.id)
-		}
-		if p.o == nil {
-			t.Errorf("Evaluated(%s, nil)", p.id)
-		}
-	}
-	for _, f := range r.findings {
-		if !contains(owned, f.ControlID) {
-			t.Errorf("finding for control %s not owned", f.ControlID)
-		}
-		if _, ok := catalog.Lookup(f.ControlID); !ok {
-			t.Errorf("finding for control %s not in the catalog", f.ControlID)
-		}
-		if f.Message == "" {
-			t.Errorf("finding %s %s without a message", f.ControlID, f.Resource.Key())
-		}
-	}
-	return r
+	return analyzertest.Run(t, New(), analyzertest.Inventory("manifests.yaml", objs...), cfg)
 }
 
-func eq(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	if len(got) == 0 && len(want) == 0 {
-		return
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("%s:\ngot:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-	}
-}
+var eq = analyzertest.Eq
 
 // --- object builders ---
 

@@ -2,6 +2,7 @@ package namespace
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ func fails(ns string, idPaths ...string) []string {
 	var out []string
 	for _, ip := range idPaths {
 		id, path, _ := strings.Cut(ip, "@")
-		out = append(out, id+" Namespace/"+ns+" "+path)
+		out = append(out, strings.TrimSpace(id+" Namespace/"+ns+" "+path))
 	}
 	sort.Strings(out)
 	return out
@@ -255,8 +256,8 @@ func TestNamespaceControls(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, tt.cfg, tt.objs...)
-			eq(t, "failed", r.failed(nsControls...), tt.failed)
-			eq(t, "passed", r.passed(nsControls...), tt.passed)
+			eq(t, "failed", r.Failed(nsControls...), tt.failed)
+			eq(t, "passed", r.Passed(nsControls...), tt.passed)
 		})
 	}
 }
@@ -267,11 +268,11 @@ func TestJudgeAllNamespacesFindingShape(t *testing.T) {
 	second := deployment("app", "web", "web:1", nil)
 	second.Source = inventory.Source{Origin: inventory.FromFile, File: "b/web.yaml", Line: 3}
 	r := run(t, judgeAll(), second, first)
-	if len(r.findings) == 0 {
+	if len(r.Findings) == 0 {
 		t.Fatal("no findings")
 	}
-	for _, f := range r.findings {
-		if !contains(nsControls, f.ControlID) {
+	for _, f := range r.Findings {
+		if !slices.Contains(nsControls, f.ControlID) {
 			continue
 		}
 		if f.Object != nil {
@@ -290,9 +291,9 @@ func TestJudgeAllNamespacesFindingShape(t *testing.T) {
 	// Passes in referred-to namespaces are recorded on a stand-in Namespace object that is never
 	// also failed.
 	r = run(t, judgeAll(), first, quota("app", "q", true))
-	for _, p := range r.evaluated {
-		if p.id == CtlNoResourceQuota && (p.o.Kind != "Namespace" || p.o.Name != "app" || p.o.Source.File != "a/api.yaml") {
-			t.Errorf("stand-in = %+v", p.o)
+	for _, p := range r.Evaluations {
+		if p.Control == CtlNoResourceQuota && (p.Object.Kind != "Namespace" || p.Object.Name != "app" || p.Object.Source.File != "a/api.yaml") {
+			t.Errorf("stand-in = %+v", p.Object)
 		}
 	}
 }
@@ -307,7 +308,7 @@ func TestNamespaceMessages(t *testing.T) {
 		CtlNoDenyIngress:   {`namespace "app"`, "open selects all pods but allows some ingress traffic", "podSelector: {}"},
 		CtlNoDenyEgress:    {`namespace "app"`, "1 policy does not restrict egress"},
 	}
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		for _, s := range want[f.ControlID] {
 			if !strings.Contains(f.Message, s) {
 				t.Errorf("%s message %q lacks %q", f.ControlID, f.Message, s)
@@ -335,13 +336,13 @@ func TestConfigMapCredentials(t *testing.T) {
 	}, map[string][]byte{"tls.key": []byte(pem), "logo.png": {0x89, 'P', 'N', 'G', 0, 1, 2}})
 	clean := configMap("app", "clean", map[string]string{"nginx.conf": "server { listen 80; }", "PASSWORD_FILE": "/etc/secret/pw"}, nil)
 	r := run(t, nil, leaky, clean)
-	eq(t, "failed", r.failed(CtlConfigMapCreds), []string{
+	eq(t, "failed", r.Failed(CtlConfigMapCreds), []string{
 		`cluster/configmap-credentials ConfigMap/app/settings binaryData["tls.key"]`,
 		`cluster/configmap-credentials ConfigMap/app/settings data.DB_PASSWORD`,
 		`cluster/configmap-credentials ConfigMap/app/settings data["application.properties"]`,
 	})
-	eq(t, "passed", r.passed(CtlConfigMapCreds), []string{"cluster/configmap-credentials ConfigMap/app/clean"})
-	for _, f := range r.findings {
+	eq(t, "passed", r.Passed(CtlConfigMapCreds), []string{"cluster/configmap-credentials ConfigMap/app/clean"})
+	for _, f := range r.Findings {
 		for _, secret := range []string{secretA, secretB, "MHcCAQEE", "BOGUSKEYMATERIAL", "S3cret"} {
 			if strings.Contains(f.Message, secret) {
 				t.Errorf("message leaks the value: %s", f.Message)
@@ -351,7 +352,7 @@ func TestConfigMapCredentials(t *testing.T) {
 			t.Errorf("message %q should show the redacted value and suggest a Secret", f.Message)
 		}
 	}
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.Path.String() == "data.DB_PASSWORD" && !strings.Contains(f.Message, `key "DB_PASSWORD"`) {
 			t.Errorf("message does not name the key: %s", f.Message)
 		}
@@ -388,7 +389,7 @@ func TestServiceExposure(t *testing.T) {
 		service("app", "lb-ann-any", lb, nil, ann(sourceRangesAnnotation, "10.0.0.0/8, ::/0")),
 	}
 	r := run(t, nil, objs...)
-	eq(t, "failed", r.failed(CtlServiceExposed), []string{
+	eq(t, "failed", r.Failed(CtlServiceExposed), []string{
 		`cluster/service-exposed-no-source-ranges Service/app/lb-ann-any metadata.annotations["service.beta.kubernetes.io/load-balancer-source-ranges"]`,
 		"cluster/service-exposed-no-source-ranges Service/app/lb-any spec.loadBalancerSourceRanges[1]",
 		"cluster/service-exposed-no-source-ranges Service/app/lb-any6 spec.loadBalancerSourceRanges[0]",
@@ -396,7 +397,7 @@ func TestServiceExposure(t *testing.T) {
 		"cluster/service-exposed-no-source-ranges Service/app/lb-open spec.type",
 		"cluster/service-exposed-no-source-ranges Service/app/node-port spec.type",
 	})
-	eq(t, "passed", r.passed(CtlServiceExposed), []string{
+	eq(t, "passed", r.Passed(CtlServiceExposed), []string{
 		"cluster/service-exposed-no-source-ranges Service/app/cluster-ip",
 		"cluster/service-exposed-no-source-ranges Service/app/default-type",
 		"cluster/service-exposed-no-source-ranges Service/app/external-name",
@@ -406,7 +407,7 @@ func TestServiceExposure(t *testing.T) {
 		"cluster/service-exposed-no-source-ranges Service/app/lb-gke-internal",
 		"cluster/service-exposed-no-source-ranges Service/app/lb-restricted",
 	})
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.Resource.Name == "node-port" && !strings.Contains(f.Message, "30443") {
 			t.Errorf("NodePort message should name the port: %s", f.Message)
 		}
@@ -431,19 +432,19 @@ func TestIngressTLS(t *testing.T) {
 		ingress("app", "hostless-rule", networkingv1.IngressSpec{TLS: []networkingv1.IngressTLS{tls("a.example.com")}, Rules: []networkingv1.IngressRule{rule("", "web")}}),
 	}
 	r := run(t, nil, objs...)
-	eq(t, "failed", r.failed(CtlIngressNoTLS), []string{
+	eq(t, "failed", r.Failed(CtlIngressNoTLS), []string{
 		"cluster/ingress-no-tls Ingress/app/default-backend-only spec",
 		"cluster/ingress-no-tls Ingress/app/partly spec.rules[1].host",
 		"cluster/ingress-no-tls Ingress/app/plain spec.rules",
 		"cluster/ingress-no-tls Ingress/app/wildcard-too-deep spec.rules[0].host",
 	})
-	eq(t, "passed", r.passed(CtlIngressNoTLS), []string{
+	eq(t, "passed", r.Passed(CtlIngressNoTLS), []string{
 		"cluster/ingress-no-tls Ingress/app/covered",
 		"cluster/ingress-no-tls Ingress/app/hostless-rule",
 		"cluster/ingress-no-tls Ingress/app/tls-without-hosts",
 		"cluster/ingress-no-tls Ingress/app/wildcard",
 	})
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.Resource.Name == "partly" && !strings.Contains(f.Message, `"b.example.com"`) {
 			t.Errorf("message should name the uncovered host: %s", f.Message)
 		}
@@ -601,9 +602,9 @@ func TestDashboard(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, nil, tt.objs...)
-			eq(t, "failed", r.failed(ids...), tt.failed)
-			eq(t, "passed", r.passed(ids...), tt.passed)
-			for _, f := range r.findings {
+			eq(t, "failed", r.Failed(ids...), tt.failed)
+			eq(t, "passed", r.Passed(ids...), tt.passed)
+			for _, f := range r.Findings {
 				if f.ControlID == CtlDashboardExposed && !strings.Contains(f.Message, "Service") {
 					t.Errorf("exposure message should name the Service: %s", f.Message)
 				}
@@ -722,8 +723,8 @@ func TestUnreadableKindsAreNotAbsent(t *testing.T) {
 	if err := New().Analyze(context.Background(), inv, analyzer.DefaultConfig(), r); err != nil {
 		t.Fatal(err)
 	}
-	eq(t, "findings", r.failed(controls...), nil)
-	eq(t, "passes", r.passed(controls...), nil)
+	eq(t, "findings", r.Failed(controls...), nil)
+	eq(t, "passes", r.Passed(controls...), nil)
 	// The namespace itself is still judged.
-	eq(t, "PSS passes", r.passed(CtlPSSMissing), []string{CtlPSSMissing + " Namespace/shop"})
+	eq(t, "PSS passes", r.Passed(CtlPSSMissing), []string{CtlPSSMissing + " Namespace/shop"})
 }

@@ -2,15 +2,13 @@ package rbac
 
 import (
 	"context"
-	"fmt"
-	"sort"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
+	"github.com/kube4c/kube4c/internal/analyzer/analyzertest"
 	"github.com/kube4c/kube4c/internal/catalog"
-	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
 	rbacmodel "github.com/kube4c/kube4c/internal/rbac"
 	appsv1 "k8s.io/api/apps/v1"
@@ -21,135 +19,18 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// rec keeps everything it is told.
-type rec struct {
-	mu        sync.Mutex
-	evaluated []pair
-	findings  []finding.Finding
-}
+type rec = analyzertest.Recorder
 
-type pair struct {
-	id string
-	o  *inventory.Object
-}
-
-func (r *rec) Evaluated(id string, o *inventory.Object) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evaluated = append(r.evaluated, pair{id, o})
-}
-
-func (r *rec) Fail(f finding.Finding) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.findings = append(r.findings, f)
-}
-
-// failed renders the findings of a control as "Kind/ns/name path", sorted.
-func (r *rec) failed(control string) []string {
-	var out []string
-	for _, f := range r.findings {
-		if f.ControlID == control {
-			out = append(out, strings.TrimSpace(fmt.Sprintf("%s %s", f.Resource.Key(), f.Path)))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// passed renders the objects evaluated for a control without a finding, sorted.
-func (r *rec) passed(control string) []string {
-	failed := map[*inventory.Object]bool{}
-	for _, f := range r.findings {
-		if f.ControlID == control {
-			failed[f.Object] = true
-		}
-	}
-	seen := map[*inventory.Object]bool{}
-	var out []string
-	for _, p := range r.evaluated {
-		if p.id != control || failed[p.o] || seen[p.o] {
-			continue
-		}
-		seen[p.o] = true
-		out = append(out, finding.ResourceOf(p.o).Key())
-	}
-	sort.Strings(out)
-	return out
-}
-
-// messages returns the messages of a control's findings, in recording order.
-func (r *rec) messages(control string) []string {
-	var out []string
-	for _, f := range r.findings {
-		if f.ControlID == control {
-			out = append(out, f.Message)
-		}
-	}
-	return out
-}
-
-func contains2(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
+// analyze runs the analyzer with the contract checks of analyzertest.Run, and checks that every
+// finding on a binding points at one of its subjects.
 func analyze(t *testing.T, cfg *analyzer.Config, objs ...*inventory.Object) *rec {
 	t.Helper()
-	inv := inventory.New()
-	for i, o := range objs {
-		if o.Source.File == "" {
-			o.Source = inventory.Source{Origin: inventory.FromFile, File: "rbac.yaml", Line: 1 + 10*i}
+	r := analyzertest.Run(t, New(), analyzertest.Inventory("rbac.yaml", objs...), cfg)
+	for _, f := range r.Findings {
+		if f.Object == nil {
+			t.Errorf("finding %s %s without an object", f.ControlID, f.Resource.Key())
+			continue
 		}
-	}
-	inv.Add(objs...)
-	if cfg == nil {
-		cfg = analyzer.DefaultConfig()
-	}
-	r := &rec{}
-	a := New()
-	if err := a.Analyze(context.Background(), inv, cfg, r); err != nil {
-		t.Fatal(err)
-	}
-	owned := a.Controls()
-	evaluated := map[pair]bool{}
-	for _, p := range r.evaluated {
-		if !contains2(owned, p.id) {
-			t.Errorf("evaluated control %s not owned", p.id)
-		}
-		if p.o == nil {
-			t.Errorf("Evaluated(%s, nil)", p.id)
-		}
-		evaluated[p] = true
-	}
-	type key struct {
-		id   string
-		o    *inventory.Object
-		path string
-	}
-	seen := map[key]bool{}
-	for _, f := range r.findings {
-		if !contains2(owned, f.ControlID) {
-			t.Errorf("finding for control %s not owned", f.ControlID)
-		}
-		if _, ok := catalog.Lookup(f.ControlID); !ok {
-			t.Errorf("finding for control %s not in the catalog", f.ControlID)
-		}
-		if f.Message == "" || f.Object == nil {
-			t.Errorf("finding %s %s without a message or object", f.ControlID, f.Resource.Key())
-		}
-		if !evaluated[pair{f.ControlID, f.Object}] {
-			t.Errorf("finding %s %s was not recorded as evaluated", f.ControlID, f.Resource.Key())
-		}
-		k := key{f.ControlID, f.Object, f.Path.String()}
-		if seen[k] {
-			t.Errorf("two findings %s %s %s", f.ControlID, f.Resource.Key(), f.Path)
-		}
-		seen[k] = true
 		if f.Object.Kind == "RoleBinding" || f.Object.Kind == "ClusterRoleBinding" {
 			if len(f.Path) != 2 || f.Path[0] != "subjects" {
 				t.Errorf("finding %s %s: path %s, want subjects[i]", f.ControlID, f.Resource.Key(), f.Path)
@@ -159,15 +40,7 @@ func analyze(t *testing.T, cfg *analyzer.Config, objs ...*inventory.Object) *rec
 	return r
 }
 
-func eq(t *testing.T, what string, got, want []string) {
-	t.Helper()
-	if len(got) == 0 && len(want) == 0 {
-		return
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("%s:\ngot:\n  %s\nwant:\n  %s", what, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
-	}
-}
+var eq = analyzertest.Eq
 
 // --- builders ---
 
@@ -261,15 +134,15 @@ func runCases(t *testing.T, control string, cases []grantCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := analyze(t, tc.cfg, tc.objs...)
-			eq(t, "findings", r.failed(control), tc.fail)
-			passed := r.passed(control)
+			eq(t, "findings", r.FailedOf(control), tc.fail)
+			passed := r.PassedOf(control)
 			for _, p := range tc.pass {
-				if !contains2(passed, p) {
+				if !slices.Contains(passed, p) {
 					t.Errorf("%s not recorded as a pass (passes: %v)", p, passed)
 				}
 			}
 			if len(tc.msg) > 0 {
-				msgs := r.messages(control)
+				msgs := r.Messages(control)
 				if len(msgs) == 0 {
 					t.Fatalf("no message")
 				}
@@ -339,15 +212,15 @@ func TestClusterAdmin(t *testing.T) {
 // grant controls (wildcard included), but a default service account still is.
 func TestClusterAdminStandsForTheRest(t *testing.T) {
 	r := analyze(t, nil, crb("admins", "cluster-admin", user("alice"), sa("shop", "default")))
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.ControlID != CtlClusterAdmin && f.ControlID != CtlDefaultSA {
 			t.Errorf("unexpected %s: %s", f.ControlID, f.Message)
 		}
 	}
-	eq(t, "cluster-admin", r.failed(CtlClusterAdmin), []string{"ClusterRoleBinding/admins subjects[0]", "ClusterRoleBinding/admins subjects[1]"})
-	eq(t, "default sa", r.failed(CtlDefaultSA), []string{"ClusterRoleBinding/admins subjects[1]"})
+	eq(t, "cluster-admin", r.FailedOf(CtlClusterAdmin), []string{"ClusterRoleBinding/admins subjects[0]", "ClusterRoleBinding/admins subjects[1]"})
+	eq(t, "default sa", r.FailedOf(CtlDefaultSA), []string{"ClusterRoleBinding/admins subjects[1]"})
 	for _, id := range bindingControls {
-		if !contains2(evaluatedIDs(r), id) {
+		if !slices.Contains(evaluatedIDs(r), id) {
 			t.Errorf("%s not evaluated", id)
 		}
 	}
@@ -355,9 +228,9 @@ func TestClusterAdminStandsForTheRest(t *testing.T) {
 
 func evaluatedIDs(r *rec) []string {
 	var out []string
-	for _, p := range r.evaluated {
-		if !contains2(out, p.id) {
-			out = append(out, p.id)
+	for _, p := range r.Evaluations {
+		if !slices.Contains(out, p.Control) {
+			out = append(out, p.Control)
 		}
 	}
 	return out
@@ -747,10 +620,10 @@ func TestEscalationPath(t *testing.T) {
 // controls judge the binding (a pass) but report neither the grant nor paths from it.
 func TestAllAuthenticatedNotDuplicated(t *testing.T) {
 	r := analyze(t, nil, crb("everyone-admin", "cluster-admin", group("system:authenticated"), user("system:anonymous")))
-	if len(r.findings) != 0 {
-		t.Errorf("findings: %v", r.failed(CtlClusterAdmin))
+	if len(r.Findings) != 0 {
+		t.Errorf("findings: %v", r.FailedOf(CtlClusterAdmin))
 	}
-	if got := r.passed(CtlClusterAdmin); !contains2(got, "ClusterRoleBinding/everyone-admin") {
+	if got := r.PassedOf(CtlClusterAdmin); !slices.Contains(got, "ClusterRoleBinding/everyone-admin") {
 		t.Errorf("binding not evaluated: %v", got)
 	}
 }
@@ -763,13 +636,13 @@ func TestPassesRecorded(t *testing.T) {
 		crb("dangling", "missing", user("bob")), deployment("shop", "api", "api", nil),
 	}
 	r := analyze(t, nil, objs...)
-	if len(r.findings) != 0 {
-		t.Fatalf("unexpected findings: %+v", r.findings)
+	if len(r.Findings) != 0 {
+		t.Fatalf("unexpected findings: %+v", r.Findings)
 	}
 	for _, id := range bindingControls {
-		eq(t, id, r.passed(id), []string{"ClusterRoleBinding/dangling", "RoleBinding/shop/r"})
+		eq(t, id, r.PassedOf(id), []string{"ClusterRoleBinding/dangling", "RoleBinding/shop/r"})
 	}
-	eq(t, CtlWorkloadAdminSA, r.passed(CtlWorkloadAdminSA), []string{"Deployment/shop/api"})
+	eq(t, CtlWorkloadAdminSA, r.PassedOf(CtlWorkloadAdminSA), []string{"Deployment/shop/api"})
 }
 
 func TestControlsAndNeeds(t *testing.T) {
@@ -819,7 +692,7 @@ func TestControlsAndNeeds(t *testing.T) {
 		CtlNodesProxy: "5.1.10", CtlApproveCSR: "5.1.11", CtlWebhookConfig: "5.1.12", CtlCreateToken: "5.1.13"}
 	for id, want := range cis {
 		c, _ := catalog.Lookup(id)
-		if !contains2(c.References.CIS, want) {
+		if !slices.Contains(c.References.CIS, want) {
 			t.Errorf("%s: CIS %v, want %s", id, c.References.CIS, want)
 		}
 	}

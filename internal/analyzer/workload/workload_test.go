@@ -1,38 +1,19 @@
 package workload
 
 import (
-	"context"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
-	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/analyzer/analyzertest"
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/source/manifest"
 	psaapi "k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 )
 
-type rec struct {
-	mu        sync.Mutex
-	evaluated map[string]bool
-	findings  []finding.Finding
-}
-
-func (r *rec) Evaluated(id string, o *inventory.Object) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evaluated[id+" "+o.Ref()] = true
-}
-
-func (r *rec) Fail(f finding.Finding) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evaluated[f.ControlID+" "+f.Resource.Key()] = true
-	r.findings = append(r.findings, f)
-}
+type rec = analyzertest.Recorder
 
 func analyze(t *testing.T, yaml string, mod func(*analyzer.Config)) *rec {
 	t.Helper()
@@ -40,23 +21,17 @@ func analyze(t *testing.T, yaml string, mod func(*analyzer.Config)) *rec {
 	if len(probs) > 0 {
 		t.Fatalf("problems: %v", probs)
 	}
-	inv := inventory.New()
-	inv.Add(objs...)
 	cfg := analyzer.DefaultConfig()
 	if mod != nil {
 		mod(cfg)
 	}
-	r := &rec{evaluated: map[string]bool{}}
-	if err := New().Analyze(context.Background(), inv, cfg, r); err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return analyzertest.Run(t, New(), analyzertest.Inventory("t.yaml", objs...), cfg)
 }
 
 // byControl returns "path: message" per finding of a control.
-func (r *rec) byControl(id string) []string {
+func byControl(r *rec, id string) []string {
 	var out []string
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.ControlID == id {
 			out = append(out, f.Path.String()+": "+f.Message)
 		}
@@ -87,14 +62,14 @@ spec:
 
 func TestHardenedPodHasNoFindings(t *testing.T) {
 	r := analyze(t, hardenedPod, func(c *analyzer.Config) { c.AllowedRegistries = []string{"ghcr.io/acme"} })
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		t.Errorf("unexpected finding %s at %s: %s", f.ControlID, f.Path, f.Message)
 	}
 	for _, id := range New().Controls() {
 		if id == ctlUntrusted {
 			continue // only evaluated for workloads labelled untrusted
 		}
-		if !r.evaluated[id+" Pod/shop/good"] {
+		if !r.WasEvaluated(id, "Pod/shop/good") {
 			t.Errorf("control %s not evaluated", id)
 		}
 	}
@@ -120,16 +95,16 @@ spec:
         image: nginx:1.27
         securityContext: {privileged: true}
 `, nil)
-	if got := r.byControl("container/privileged"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.template.spec.containers[1].securityContext.privileged: PSS baseline check privileged") {
+	if got := byControl(r, "container/privileged"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.template.spec.containers[1].securityContext.privileged: PSS baseline check privileged") {
 		t.Errorf("privileged: %v", got)
 	}
-	if got := r.byControl("container/host-namespaces"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.template.spec.hostPID:") {
+	if got := byControl(r, "container/host-namespaces"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.template.spec.hostPID:") {
 		t.Errorf("host namespaces: %v", got)
 	}
-	if got := r.byControl("container/hostpath-volumes"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.template.spec.volumes[1]:") {
+	if got := byControl(r, "container/hostpath-volumes"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.template.spec.volumes[1]:") {
 		t.Errorf("hostPath: %v", got)
 	}
-	if got := r.byControl("container/sensitive-hostpath"); len(got) != 1 || !strings.Contains(got[0], "/var/run/docker.sock") {
+	if got := byControl(r, "container/sensitive-hostpath"); len(got) != 1 || !strings.Contains(got[0], "/var/run/docker.sock") {
 		t.Errorf("sensitive hostPath: %v", got)
 	}
 }
@@ -170,13 +145,13 @@ spec:
   - {name: c, image: "ghcr.io/acme-evil/x:1.0"}
   - {name: d, image: "ghcr.io/acme/x:1.0@sha256:abc"}
 `, func(c *analyzer.Config) { c.AllowedRegistries = []string{"https://ghcr.io/acme/", "docker.io/library"} })
-	if got := r.byControl(ctlImageLatest); len(got) != 3 {
+	if got := byControl(r, ctlImageLatest); len(got) != 3 {
 		t.Errorf("latest/untagged: %v", got)
 	}
-	if got := r.byControl(ctlImageNotPinned); len(got) != 4 {
+	if got := byControl(r, ctlImageNotPinned); len(got) != 4 {
 		t.Errorf("not pinned: %v", got)
 	}
-	got := r.byControl(ctlImageRegistry)
+	got := byControl(r, ctlImageRegistry)
 	if len(got) != 2 || !strings.Contains(strings.Join(got, "\n"), "registry.local:5000") || !strings.Contains(strings.Join(got, "\n"), "acme-evil") {
 		t.Errorf("registry: %v", got)
 	}
@@ -224,11 +199,11 @@ spec:
   containers:
   - {name: c, image: "x:1"}
 `, nil)
-	got := r.byControl(ctlLimits)
+	got := byControl(r, ctlLimits)
 	if len(got) != 1 || !strings.Contains(got[0], "no cpu or memory limit") {
 		t.Errorf("limits: %v (namespace a has a default memory limit and the pod sets cpu)", got)
 	}
-	if got := r.byControl(ctlRequests); len(got) != 1 {
+	if got := byControl(r, ctlRequests); len(got) != 1 {
 		t.Errorf("requests: %v (a limit without a request defaults the request)", got)
 	}
 }
@@ -255,7 +230,7 @@ metadata: {name: p3, namespace: a}
 spec: {serviceAccountName: quiet, automountServiceAccountToken: true, containers: [{name: c, image: "x:1"}]}
 `, nil)
 	var refs []string
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.ControlID == ctlTokenAutomount {
 			refs = append(refs, f.Resource.Name)
 		}
@@ -282,16 +257,16 @@ spec:
     envFrom:
     - secretRef: {name: all}
 `, nil)
-	got := r.byControl(ctlCredentialsInEnv)
+	got := byControl(r, ctlCredentialsInEnv)
 	if len(got) != 1 || !strings.HasPrefix(got[0], "spec.containers[0].env[0].value:") {
 		t.Fatalf("credentials: %v", got)
 	}
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if strings.Contains(f.Message, secret) || strings.Contains(f.Message, "hunter2") {
 			t.Fatalf("secret value leaked in %s: %s", f.ControlID, f.Message)
 		}
 	}
-	if got := r.byControl(ctlSecretsInEnv); len(got) != 2 {
+	if got := byControl(r, ctlSecretsInEnv); len(got) != 2 {
 		t.Errorf("secrets in env: %v", got)
 	}
 }
@@ -316,11 +291,11 @@ spec:
       runtimeClassName: gvisor
       containers: [{name: c, image: "x:1"}]
 `, nil)
-	got := r.byControl(ctlUntrusted)
+	got := byControl(r, ctlUntrusted)
 	if len(got) != 1 || !strings.Contains(got[0], `"runc"`) {
 		t.Errorf("untrusted: %v", got)
 	}
-	if !r.evaluated[ctlUntrusted+" Deployment/ci/sandboxed"] {
+	if !r.WasEvaluated(ctlUntrusted, "Deployment/ci/sandboxed") {
 		t.Error("sandboxed workload not evaluated")
 	}
 }
@@ -344,16 +319,16 @@ spec:
         spec:
           containers: [{name: c, image: "x:1"}]
 `, nil)
-	for _, f := range r.findings {
+	for _, f := range r.Findings {
 		if f.Resource.Name == "web-abc" {
 			t.Fatalf("pod owned by a ReplicaSet analysed: %s", f.ControlID)
 		}
 	}
-	got := r.byControl(ctlDefaultNamespace)
+	got := byControl(r, ctlDefaultNamespace)
 	if len(got) != 1 || !strings.Contains(got[0], "CronJob runs in the default namespace") {
 		t.Errorf("default namespace: %v", got)
 	}
-	if got := r.byControl("container/run-as-non-root"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot") {
+	if got := byControl(r, "container/run-as-non-root"); len(got) != 1 || !strings.HasPrefix(got[0], "spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot") {
 		t.Errorf("CronJob template path: %v", got)
 	}
 }
@@ -375,16 +350,13 @@ func TestUnreadableKindsAreNotJudged(t *testing.T) {
 	inv.Add(objs...)
 	inv.MarkUnavailable(inventory.Unavailable{Kind: "ServiceAccount", Reason: "forbidden"})
 	inv.MarkUnavailable(inventory.Unavailable{Kind: "LimitRange", Reason: "forbidden"})
-	r := &rec{evaluated: map[string]bool{}}
-	if err := New().Analyze(context.Background(), inv, analyzer.DefaultConfig(), r); err != nil {
-		t.Fatal(err)
-	}
+	r := analyzertest.Run(t, New(), inv, nil)
 	for _, id := range []string{ctlTokenAutomount, ctlLimits, ctlRequests} {
-		if r.evaluated[id+" Pod/a/p"] || len(r.byControl(id)) > 0 {
+		if r.WasEvaluated(id, "Pod/a/p") || len(byControl(r, id)) > 0 {
 			t.Errorf("%s judged although the kind it needs could not be read", id)
 		}
 	}
-	if !r.evaluated["container/privileged Pod/a/p"] {
+	if !r.WasEvaluated("container/privileged", "Pod/a/p") {
 		t.Error("controls that do not need the unreadable kinds must still run")
 	}
 }
