@@ -399,7 +399,7 @@ func (a *analysis) universe(extra []Subject) {
 	}
 	for _, b := range m.Bindings {
 		for _, s := range b.Subjects {
-			if rs, ok := resolveSubject(s, b.Namespace); ok {
+			if rs, ok := ResolveSubject(s, b.Namespace); ok {
 				add(rs)
 			}
 		}

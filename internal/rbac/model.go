@@ -71,6 +71,9 @@ func (b *Binding) Ref() string {
 // RoleRefString renders the referenced role, whether or not it exists.
 func (b *Binding) RoleRefString() string {
 	if b.Role != nil {
+		if b.Role.BuiltIn {
+			return b.Role.Ref() + " (built-in)"
+		}
 		return b.Role.Ref()
 	}
 	if b.RoleRef.Kind == "Role" && b.Namespace != "" {
@@ -106,9 +109,11 @@ func (g Grant) Rule() *rbacv1.PolicyRule { return &g.Binding.Role.Rules[g.RuleIn
 func (g Grant) Namespace() string { return g.Binding.Namespace }
 
 // Evidence renders the grant for messages: "ClusterRoleBinding ops -> ClusterRole admin".
-func (g Grant) Evidence() string {
-	return g.Binding.Ref() + " -> " + g.Binding.RoleRefString()
-}
+func (g Grant) Evidence() string { return g.Binding.Evidence() }
+
+// Evidence renders the binding and its role for messages: "ClusterRoleBinding ops -> ClusterRole
+// admin", with "(built-in)" for a bootstrap role the input does not define.
+func (b *Binding) Evidence() string { return b.Ref() + " -> " + b.RoleRefString() }
 
 // Workload is an object that runs pods, with the service account they run as.
 type Workload struct {
@@ -207,7 +212,7 @@ func Build(inv *inventory.Inventory) *Model {
 			case rbacv1.GroupKind:
 				m.byGroup[s.Name] = append(m.byGroup[s.Name], ref)
 			case rbacv1.ServiceAccountKind:
-				if rs, ok := resolveSubject(s, b.Namespace); ok {
+				if rs, ok := ResolveSubject(s, b.Namespace); ok {
 					m.bySA[rs.Namespace+"/"+rs.Name] = append(m.bySA[rs.Namespace+"/"+rs.Name], ref)
 				}
 			}
@@ -403,7 +408,7 @@ func (m *Model) Allows(id Identity, r Request) (Grant, bool) {
 		}
 		for i := range b.Role.Rules {
 			if RuleAllows(&b.Role.Rules[i], r) {
-				s, _ := resolveSubject(b.Subjects[ref.i], b.Namespace)
+				s, _ := ResolveSubject(b.Subjects[ref.i], b.Namespace)
 				return Grant{Binding: b, SubjectIndex: ref.i, Subject: s, RuleIndex: i}, true
 			}
 		}
@@ -421,7 +426,7 @@ func (m *Model) GrantsTo(id Identity) []Grant {
 			continue
 		}
 		seen[b] = true // a binding naming the identity twice grants its rules once
-		s, _ := resolveSubject(b.Subjects[ref.i], b.Namespace)
+		s, _ := ResolveSubject(b.Subjects[ref.i], b.Namespace)
 		for i := range b.Role.Rules {
 			out = append(out, Grant{Binding: b, SubjectIndex: ref.i, Subject: s, RuleIndex: i})
 		}
@@ -449,7 +454,7 @@ func (m *Model) WhoCan(r Request) []Grant {
 			continue
 		}
 		for si, s := range b.Subjects {
-			if rs, ok := resolveSubject(s, b.Namespace); ok {
+			if rs, ok := ResolveSubject(s, b.Namespace); ok {
 				out = append(out, Grant{Binding: b, SubjectIndex: si, Subject: rs, RuleIndex: rule})
 			}
 		}
@@ -463,7 +468,7 @@ func (m *Model) Subjects() []Subject {
 	set := map[Subject]bool{}
 	for _, b := range m.Bindings {
 		for _, s := range b.Subjects {
-			if rs, ok := resolveSubject(s, b.Namespace); ok {
+			if rs, ok := ResolveSubject(s, b.Namespace); ok {
 				set[rs] = true
 			}
 		}

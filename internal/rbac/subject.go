@@ -177,10 +177,10 @@ func appliesTo(id Identity, s rbacv1.Subject, bindingNamespace string) bool {
 	return false
 }
 
-// resolveSubject returns the subject a binding names, with a service account's namespace defaulted
+// ResolveSubject returns the subject a binding names, with a service account's namespace defaulted
 // to the binding's; ok is false for subjects that can never match (unknown kind, a service account
 // without any namespace).
-func resolveSubject(s rbacv1.Subject, bindingNamespace string) (Subject, bool) {
+func ResolveSubject(s rbacv1.Subject, bindingNamespace string) (Subject, bool) {
 	switch s.Kind {
 	case rbacv1.UserKind, rbacv1.GroupKind:
 		return Subject{Kind: s.Kind, Name: s.Name}, s.Name != ""

@@ -93,7 +93,7 @@ func (r *run) paths(ctx context.Context, depth int) error {
 		reported[g.Binding][g.SubjectIndex] = true
 		r.fail(CtlEscalationPath, bindingSubject{g.Binding, g.SubjectIndex, s}, fmt.Sprintf(
 			"%s is not cluster-admin but can become cluster-admin equivalent in %d steps, starting with %s: %s (%s); break the chain at its first step",
-			s, len(p.Steps), through(g.Binding), p.String(), stepTexts(p)))
+			s, len(p.Steps), g.Binding.Evidence(), p.String(), stepTexts(p)))
 	}
 	return nil
 }

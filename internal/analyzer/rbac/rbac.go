@@ -141,7 +141,7 @@ func systemGrant(b *rbacmodel.Binding, s rbacmodel.Subject) bool {
 func subjectsOf(b *rbacmodel.Binding) []bindingSubject {
 	out := make([]bindingSubject, 0, len(b.Subjects))
 	for i, s := range b.Subjects {
-		rs, ok := resolve(s, b.Namespace)
+		rs, ok := rbacmodel.ResolveSubject(s, b.Namespace)
 		if !ok {
 			continue
 		}
@@ -156,38 +156,6 @@ func subjectsOf(b *rbacmodel.Binding) []bindingSubject {
 	return out
 }
 
-// resolve names a binding's subject the way the model does (a service account without a namespace
-// is in the RoleBinding's namespace); ok is false for subjects that can never match.
-func resolve(s rbacv1.Subject, bindingNamespace string) (rbacmodel.Subject, bool) {
-	switch s.Kind {
-	case rbacv1.UserKind, rbacv1.GroupKind:
-		return rbacmodel.Subject{Kind: s.Kind, Name: s.Name}, s.Name != ""
-	case rbacv1.ServiceAccountKind:
-		ns := s.Namespace
-		if ns == "" {
-			ns = bindingNamespace
-		}
-		return rbacmodel.Subject{Kind: rbacmodel.ServiceAccount, Namespace: ns, Name: s.Name}, ns != "" && s.Name != ""
-	}
-	return rbacmodel.Subject{}, false
-}
-
-// where renders a binding's scope for messages.
-func where(b *rbacmodel.Binding) string {
-	if b.ClusterWide() {
-		return "cluster-wide"
-	}
-	return "in namespace " + b.Namespace
-}
-
-// through renders the grant: "ClusterRoleBinding ci -> ClusterRole reader".
-func through(b *rbacmodel.Binding) string {
-	role := b.RoleRefString()
-	if b.Role != nil && b.Role.BuiltIn {
-		role += " (built-in)"
-	}
-	return b.Ref() + " -> " + role
-}
 
 // fail records a finding on a binding's subject.
 func (r *run) fail(id string, bs bindingSubject, msg string) {
@@ -251,12 +219,12 @@ func (r *run) judge(bs bindingSubject, p *profile) {
 		}
 		r.fail(CtlClusterAdmin, bs, fmt.Sprintf(
 			"%s has cluster-admin access (every verb on every resource in every namespace) through %s (%s); bind a role with only the permissions it needs, or a namespaced role with a RoleBinding",
-			s, through(b), joinRules(parts)))
+			s, b.Evidence(), joinRules(parts)))
 	}
 	if s.Kind == rbacmodel.ServiceAccount && s.Name == "default" && len(role.Rules) > 0 {
 		r.fail(CtlDefaultSA, bs, fmt.Sprintf(
 			"%s, the ServiceAccount of every pod in namespace %s that names no other, is granted %s %s through %s (%d rules); bind the role to a dedicated ServiceAccount of the workload that needs it instead",
-			s, s.Namespace, b.RoleRefString(), where(b), through(b), len(role.Rules)))
+			s, s.Namespace, b.RoleRef.Kind+" "+b.RoleRef.Name, b.Scope(), b.Evidence(), len(role.Rules)))
 	}
 	if admin {
 		// Every verb on every resource implies what the other grant controls look for: the
@@ -270,7 +238,7 @@ func (r *run) judge(bs bindingSubject, p *profile) {
 		}
 		r.fail(CtlWildcard, bs, fmt.Sprintf(
 			"%s is granted wildcard verbs or resources %s through %s (%s); list the verbs and resources it needs",
-			s, where(b), through(b), joinRules(parts)))
+			s, b.Scope(), b.Evidence(), joinRules(parts)))
 	}
 	for ci, c := range checks {
 		hits := p.hits[ci]
@@ -294,7 +262,7 @@ func (r *run) judge(bs bindingSubject, p *profile) {
 		}
 		sortLike(verbs, c.verbs)
 		r.fail(c.id, bs, fmt.Sprintf("%s %s %s through %s (%s); %s",
-			s, c.phrase(verbs, targets), scopePhrase(c, b, targets), through(b), joinRules(parts), c.fix))
+			s, c.phrase(verbs, targets), scopePhrase(c, b, targets), b.Evidence(), joinRules(parts), c.fix))
 	}
 	if b.ClusterWide() && (len(p.approval) > 0 || len(p.signers) > 0) {
 		r.csr = append(r.csr, bs)
@@ -372,10 +340,10 @@ func (r *run) approveCSR() {
 		if signers.h.names != nil {
 			names = strings.Join(signers.h.names, ", ")
 		}
-		grants := fmt.Sprintf("%s (%s) and %s (%s)", through(approval.g.Binding), describe(approval.g.Role(), approval.h),
-			through(signers.g.Binding), describe(signers.g.Role(), signers.h))
+		grants := fmt.Sprintf("%s (%s) and %s (%s)", approval.g.Binding.Evidence(), describe(approval.g.Role(), approval.h),
+			signers.g.Binding.Evidence(), describe(signers.g.Role(), signers.h))
 		if approval.g.Binding == signers.g.Binding {
-			grants = fmt.Sprintf("%s (%s; %s)", through(approval.g.Binding), describe(approval.g.Role(), approval.h), describe(signers.g.Role(), signers.h))
+			grants = fmt.Sprintf("%s (%s; %s)", approval.g.Binding.Evidence(), describe(approval.g.Role(), approval.h), describe(signers.g.Role(), signers.h))
 		}
 		r.fail(CtlApproveCSR, bs, fmt.Sprintf(
 			"%s can approve certificate signing requests for %s cluster-wide through %s: it can have the cluster's CA issue a client certificate for any user or group (a cluster administrator's included) that RBAC cannot revoke; leave approval to the controllers, or limit approve to custom signers with resourceNames",
