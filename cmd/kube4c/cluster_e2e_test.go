@@ -113,11 +113,11 @@ var wantNotEvaluated = []string{"cluster/bootstrap-token-secret", "cluster/legac
 	"cluster/namespace-no-default-deny-egress", "cluster/namespace-no-default-deny-ingress",
 	"cluster/rbac-escalation-path", "cluster/rbac-workload-admin-sa"}
 
-func (h *clusterHarness) testPartialPermissions(t *testing.T) {
+// readerWithout binds the read-only role of deploy/rbac-reader.yaml, minus the given resources, to
+// a new user, and returns a kubeconfig for that user once the authorizer lets it list namespaces.
+func (h *clusterHarness) readerWithout(t *testing.T, user string, drop ...string) string {
+	t.Helper()
 	ctx := t.Context()
-	const user = "partial-reader"
-	h.workload(t, "e2e-pp")
-
 	data, err := os.ReadFile(filepath.Join(repoRoot(t), "deploy", "rbac-reader.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -135,9 +135,9 @@ func (h *clusterHarness) testPartialPermissions(t *testing.T) {
 	if role == nil {
 		t.Fatal("no ClusterRole in deploy/rbac-reader.yaml")
 	}
-	role.Name = "kube4c-reader-without-secrets-and-networkpolicies"
+	role.Name = "kube4c-reader-without-" + strings.Join(drop, "-")
 	for i := range role.Rules {
-		role.Rules[i].Resources = slices.DeleteFunc(role.Rules[i].Resources, func(r string) bool { return r == "secrets" || r == "networkpolicies" })
+		role.Rules[i].Resources = slices.DeleteFunc(role.Rules[i].Resources, func(r string) bool { return slices.Contains(drop, r) })
 	}
 	if _, err := h.admin.RbacV1().ClusterRoles().Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -155,10 +155,17 @@ func (h *clusterHarness) testPartialPermissions(t *testing.T) {
 	}
 	cs := kubernetes.NewForConfigOrDie(cfg)
 	waitFor(t, 15*time.Second, func() error {
-		_, err := cs.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{Limit: 1})
+		_, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{Limit: 1})
 		return err
 	})
-	kc := h.kubeconfig(t, user, cfg)
+	return h.kubeconfig(t, user, cfg)
+}
+
+func (h *clusterHarness) testPartialPermissions(t *testing.T) {
+	const user = "partial-reader"
+	h.workload(t, "e2e-pp")
+
+	kc := h.readerWithout(t, user, "secrets", "networkpolicies")
 
 	checkStderr := func(t *testing.T, r runResult) {
 		t.Helper()
@@ -341,28 +348,36 @@ func (h *clusterHarness) testErrors(t *testing.T) {
 		{"unknown context", []string{"--kubeconfig", h.adminKubeconfig, "--context", "no-such-context"}, []string{"no-such-context"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"scan", "--cluster", "--timeout", "10s", "-o", "json"}, tc.args...)
-			start := time.Now()
-			r := kube4c(t, h.dir, nil, args...)
-			elapsed := time.Since(start)
-			wantCode(t, r, 2, args...)
-			if elapsed > 15*time.Second {
-				t.Errorf("took %s, want under 15 s", elapsed.Round(time.Millisecond))
-			}
-			if r.stdout != "" {
-				t.Errorf("stdout not empty:\n%s", r.stdout)
-			}
-			lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
-			if len(lines) != 1 || !strings.HasPrefix(lines[0], "kube4c: ") {
-				t.Fatalf("stderr is not one error line:\n%s", r.stderr)
-			}
-			t.Logf("%s in %s", lines[0], elapsed.Round(time.Millisecond))
-			for _, w := range tc.want {
-				if !strings.Contains(lines[0], w) {
-					t.Errorf("error %q does not contain %q", lines[0], w)
-				}
+			for _, cmd := range [][]string{{"scan"}, {"rbac", "who-can", "get", "secrets"}} {
+				h.checkClusterError(t, append(append(cmd, "--cluster", "--timeout", "10s", "-o", "json"), tc.args...), tc.want)
 			}
 		})
+	}
+}
+
+// checkClusterError runs a command that cannot read the cluster: exit 2 within 15 s, nothing on
+// stdout, one error line on stderr containing every want.
+func (h *clusterHarness) checkClusterError(t *testing.T, args []string, want []string) {
+	t.Helper()
+	start := time.Now()
+	r := kube4c(t, h.dir, nil, args...)
+	elapsed := time.Since(start)
+	wantCode(t, r, 2, args...)
+	if elapsed > 15*time.Second {
+		t.Errorf("kube4c %s took %s, want under 15 s", strings.Join(args, " "), elapsed.Round(time.Millisecond))
+	}
+	if r.stdout != "" {
+		t.Errorf("kube4c %s: stdout not empty:\n%s", strings.Join(args, " "), r.stdout)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "kube4c: ") {
+		t.Fatalf("kube4c %s: stderr is not one error line:\n%s", strings.Join(args, " "), r.stderr)
+	}
+	t.Logf("%s in %s", lines[0], elapsed.Round(time.Millisecond))
+	for _, w := range want {
+		if !strings.Contains(lines[0], w) {
+			t.Errorf("kube4c %s: error %q does not contain %q", strings.Join(args, " "), lines[0], w)
+		}
 	}
 }
 
@@ -500,6 +515,19 @@ func (h *clusterHarness) testRBAC(t *testing.T) {
 	}
 	if _, ok := got["ServiceAccount e2e-rbac/deployer"]; ok {
 		t.Error("deployer may not read secrets")
+	}
+
+	// An identity that may not list ClusterRoleBindings: the answer comes from what it could read,
+	// with a warning that says what is missing; exit 0 (a 403 is partial coverage, not an error).
+	kc := h.readerWithout(t, "rbac-partial-reader", "clusterrolebindings")
+	args = []string{"rbac", "who-can", "get", "secrets", "-n", "kube-system", "--cluster", "--kubeconfig", kc}
+	r = kube4c(t, h.dir, nil, args...)
+	wantCode(t, r, 0, args...)
+	if !strings.Contains(r.stderr, "warning: ClusterRoleBindings could not be read: the answers below miss what they grant") {
+		t.Errorf("no warning about the unreadable ClusterRoleBindings:\n%s", r)
+	}
+	if strings.Contains(r.stdout, "e2e-rbac/syncer") || !strings.Contains(r.stdout, "Who can get secrets in namespace kube-system") {
+		t.Errorf("without ClusterRoleBindings the syncer's cluster-wide grant cannot be seen:\n%s", r)
 	}
 
 	args = []string{"rbac", "paths", "sa:e2e-rbac/deployer", "--cluster", "--kubeconfig", h.adminKubeconfig}
