@@ -242,6 +242,19 @@ func TestE2ERBACErrors(t *testing.T) {
 	if err := os.WriteFile(broken, []byte("kind: ClusterRoleBinding\nmetadata: [\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	bad := filepath.Join(dir, "bad")
+	if err := os.MkdirAll(bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bad, "binary.yaml"), []byte("kind: Role\x00\x01\x02"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bad, "huge.yaml"), []byte(strings.Repeat("a: b\n", 300000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(".", filepath.Join(bad, "loop")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args   []string
 		code   int
@@ -257,6 +270,9 @@ func TestE2ERBACErrors(t *testing.T) {
 		{[]string{"rbac", "who-can", "get", "secrets", "-n", "kube-system", broken, insecureShop}, 2, "broken.yaml:2: malformed YAML"},
 		{[]string{"rbac", "who-can", "get", "secrets", "-n", "kube-system", broken, insecureShop, "--skip-invalid"}, 0, "broken.yaml:2: malformed YAML"},
 		{[]string{"rbac", "who-can", "get", "secrets", filepath.Join(dir, "missing")}, 2, "missing"},
+		// Binary and oversized files are refused by name, a symlink loop is not followed forever.
+		{[]string{"rbac", "can", "user:a", bad, "--max-file-size", "1MB"}, 2, "binary.yaml: binary file"},
+		{[]string{"rbac", "paths", "user:a", bad, "--max-file-size", "1MB"}, 2, "huge.yaml: file is 1.4 MB, over the 1.0 MB limit"},
 	} {
 		r := kube4c(t, root, nil, c.args...)
 		wantCode(t, r, c.code, c.args...)
