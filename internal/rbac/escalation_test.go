@@ -16,6 +16,7 @@ import (
 
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/rbac"
+	"github.com/kube4c/kube4c/internal/testcorpus"
 )
 
 // --- building inventories (helpers are prefixed esc: other test files of the package define
@@ -780,6 +781,17 @@ func BenchmarkAdminPaths(b *testing.B) {
 			admin = len(m.AdminPaths(subjects, rbac.PathOptions{}))
 		}
 		b.ReportMetric(float64(len(subjects)), "subjects")
+		b.ReportMetric(float64(admin), "admin-subjects")
+	})
+	// corpus: the shared RBAC benchmark corpus of docs/performance.md.
+	cm := rbac.Build(testcorpus.RBACInventory(testcorpus.RBACBenchmarkSize))
+	cs := cm.Subjects()
+	b.Run("corpus", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			admin = len(cm.AdminPaths(cs, rbac.PathOptions{}))
+		}
+		b.ReportMetric(float64(len(cs)), "subjects")
 		b.ReportMetric(float64(admin), "admin-subjects")
 	})
 	// dense: four times the dangerous namespaced roles, a service account that creates pods in
