@@ -156,7 +156,6 @@ func subjectsOf(b *rbacmodel.Binding) []bindingSubject {
 	return out
 }
 
-
 // fail records a finding on a binding's subject.
 func (r *run) fail(id string, bs bindingSubject, msg string) {
 	r.rec.Fail(finding.New(id, bs.b.Object, inventory.Path("subjects", bs.i), msg))
