@@ -1,0 +1,296 @@
+package netpol
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Conns returns the connections allowed from src to dst. For an external endpoint it is what is
+// allowed to (or from) every one of its addresses; see Explain for what some addresses get.
+func (m *Model) Conns(src, dst *Endpoint) ConnSet {
+	all, _ := m.conns(src, dst)
+	return all
+}
+
+// ConnsSome returns the connections allowed from src to dst for every address (all) and for at
+// least some addresses (some ⊇ all) of an external endpoint. Both are equal between pods.
+func (m *Model) ConnsSome(src, dst *Endpoint) (all, some ConnSet) { return m.conns(src, dst) }
+
+func (m *Model) conns(src, dst *Endpoint) (all, some ConnSet) {
+	eAll, eSome := sideConns(src, dst, Egress, nil)
+	if eSome.IsEmpty() {
+		return eAll, eSome
+	}
+	iAll, iSome := sideConns(src, dst, Ingress, nil)
+	return eAll.Intersect(iAll), eSome.Intersect(iSome)
+}
+
+// Side explains one direction of a connection: the source's egress or the destination's ingress.
+type Side struct {
+	Direction Direction
+	// Endpoint is the source (egress) or destination (ingress) whose policies apply.
+	Endpoint *Endpoint
+	// Isolated: at least one policy selects the endpoint for this direction. When false, Reason
+	// says why everything is allowed.
+	Isolated bool
+	Reason   string
+	Policies []PolicyTrace
+	// Allowed is what this side allows (to every address of an external peer); Some is what it
+	// allows to at least some of them.
+	Allowed, Some ConnSet
+}
+
+// PolicyTrace is one policy that selects the endpoint, with each of its rules for the direction.
+type PolicyTrace struct {
+	Policy *Policy
+	Rules  []RuleTrace
+}
+
+// RuleTrace says whether a rule matches the other endpoint and which ports it allows there.
+type RuleTrace struct {
+	Rule *Rule
+	// Matched: the rule's peers select the other endpoint (Partial: only some of its addresses).
+	Matched, Partial bool
+	// Peer is the first peer that matched (nil when the rule has no peers, which matches all).
+	Peer *Peer
+	// Ports the rule allows to the destination (named ports resolved).
+	Ports ConnSet
+	// Why explains a rule that does not match: one reason per peer.
+	Why []string
+}
+
+// sideConns computes what one side allows; with a trace it records why.
+func sideConns(src, dst *Endpoint, dir Direction, tr *Side) (all, some ConnSet) {
+	self, other := src, dst
+	pols := src.egressPols
+	if dir == Ingress {
+		self, other = dst, src
+		pols = dst.ingressPols
+	}
+	if tr != nil {
+		tr.Direction, tr.Endpoint = dir, self
+	}
+	if len(pols) == 0 {
+		if tr != nil {
+			tr.Reason = notIsolatedReason(self, dir)
+			tr.Allowed, tr.Some = AllConns(), AllConns()
+		}
+		return AllConns(), AllConns()
+	}
+	for _, p := range pols {
+		var pt *PolicyTrace
+		if tr != nil {
+			tr.Isolated = true
+			tr.Policies = append(tr.Policies, PolicyTrace{Policy: p})
+			pt = &tr.Policies[len(tr.Policies)-1]
+		}
+		rules := p.EgressRules
+		if dir == Ingress {
+			rules = p.IngressRules
+		}
+		for _, r := range rules {
+			cov, peer := r.matches(other)
+			if pt != nil {
+				rt := RuleTrace{Rule: r, Matched: cov != noMatch, Partial: cov == partMatch, Peer: peer}
+				if cov != noMatch {
+					rt.Ports = r.PortsTo(dst)
+				} else {
+					for _, pe := range r.Peers {
+						rt.Why = append(rt.Why, pe.why(other))
+					}
+				}
+				pt.Rules = append(pt.Rules, rt)
+			}
+			if cov == noMatch {
+				continue
+			}
+			ports := r.PortsTo(dst)
+			some = some.Union(ports)
+			if cov == fullMatch {
+				all = all.Union(ports)
+			}
+		}
+	}
+	if tr != nil {
+		tr.Allowed, tr.Some = all, some
+	}
+	return all, some
+}
+
+func notIsolatedReason(e *Endpoint, dir Direction) string {
+	switch {
+	case e.IsExternal():
+		return "outside the cluster: NetworkPolicies do not govern it"
+	case e.HostNetwork:
+		return "uses the host network: NetworkPolicies do not isolate it"
+	}
+	return fmt.Sprintf("no NetworkPolicy in namespace %s selects it for %s", e.Namespace, dir)
+}
+
+// matches reports how the rule's peers match endpoint e, and the best matching peer.
+func (r *Rule) matches(e *Endpoint) (coverage, *Peer) {
+	if r.AllPeers {
+		return fullMatch, nil
+	}
+	best, bestPeer := noMatch, (*Peer)(nil)
+	for _, pe := range r.Peers {
+		if c := pe.matches(e); c > best {
+			best, bestPeer = c, pe
+			if c == fullMatch {
+				break
+			}
+		}
+	}
+	if best == partMatch && len(e.External) > 0 && r.blocksCover(e) {
+		best = fullMatch // several blocks together cover every address
+	}
+	return best, bestPeer
+}
+
+// blocksCover reports whether the union of the rule's ipBlocks holds every address of an
+// external endpoint, by walking the boundaries the blocks define.
+func (r *Rule) blocksCover(e *Endpoint) bool {
+	for _, p := range e.External {
+		for _, sub := range splitPrefix(p, r.Peers) {
+			ok := false
+			for _, pe := range r.Peers {
+				if pe.Block != nil && pe.Block.coversPrefix(sub) == fullMatch {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// splitPrefix splits p into sub-prefixes no block boundary crosses, bounded to keep it cheap:
+// blocks longer than p by more than 16 bits are not split down to (such rules stay partial).
+func splitPrefix(p netip.Prefix, peers []*Peer) []netip.Prefix {
+	bits := p.Bits()
+	for _, pe := range peers {
+		if pe.Block == nil {
+			continue
+		}
+		for _, q := range append([]netip.Prefix{pe.Block.CIDR}, pe.Block.Except...) {
+			if q.Addr().Is4() == p.Addr().Is4() && q.Overlaps(p) && q.Bits() > bits && q.Bits() <= p.Bits()+16 {
+				bits = q.Bits()
+			}
+		}
+	}
+	if bits == p.Bits() {
+		return []netip.Prefix{p}
+	}
+	var out []netip.Prefix
+	n := 1 << (bits - p.Bits())
+	a := p.Addr()
+	for i := 0; i < n; i++ {
+		out = append(out, netip.PrefixFrom(a, bits))
+		a = nextPrefixAddr(a, bits)
+	}
+	return out
+}
+
+// nextPrefixAddr returns the first address after the prefix a/bits.
+func nextPrefixAddr(a netip.Addr, bits int) netip.Addr {
+	b := a.AsSlice()
+	// add 1 at bit position bits-1 (counting from the most significant bit)
+	pos := bits - 1
+	for i := pos / 8; i >= 0; i-- {
+		inc := byte(1)
+		if i == pos/8 {
+			inc = 1 << (7 - pos%8)
+		}
+		old := b[i]
+		b[i] += inc
+		if b[i] > old {
+			break
+		}
+	}
+	out, _ := netip.AddrFromSlice(b)
+	return out
+}
+
+// why explains why a peer does not match endpoint e.
+func (pe *Peer) why(e *Endpoint) string {
+	f := pe.Field().String()
+	if pe.Block != nil {
+		if e.IsExternal() {
+			return fmt.Sprintf("%s: ipBlock %s does not hold %s", f, pe.Block, e)
+		}
+		if len(e.IPs) == 0 {
+			return fmt.Sprintf("%s: ipBlock %s: the pod's IPs are unknown (not read from a cluster), so only a block of every address (0.0.0.0/0, ::/0) is taken to hold it", f, pe.Block)
+		}
+		return fmt.Sprintf("%s: ipBlock %s does not hold %s", f, pe.Block, addrs(e.IPs))
+	}
+	switch {
+	case e.IsExternal():
+		return fmt.Sprintf("%s: selects pods, not addresses outside the cluster", f)
+	case e.HostNetwork:
+		return fmt.Sprintf("%s: selects pods, and %s uses the host network (its traffic is the node's)", f, e)
+	}
+	pol := pe.Rule.Policy
+	if pe.NamespaceSelector == nil && e.Namespace != pol.Namespace {
+		return fmt.Sprintf("%s: podSelector without namespaceSelector selects only pods of namespace %s, not %s", f, pol.Namespace, e.Namespace)
+	}
+	if pe.NamespaceSelector != nil && !pe.NamespaceSelector.Matches(labelSet(e.ns.Labels)) {
+		return fmt.Sprintf("%s: namespaceSelector %s does not match namespace %s (labels %s)", f, selString(pe.NamespaceSelector), e.Namespace, mapString(e.ns.Labels))
+	}
+	return fmt.Sprintf("%s: podSelector %s does not match labels %s", f, selString(pe.PodSelector), mapString(e.Labels))
+}
+
+func selString(s labels.Selector) string {
+	if s == nil || s.Empty() {
+		return "{}"
+	}
+	return "{" + s.String() + "}"
+}
+
+func mapString(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + m[k]
+	}
+	return "{" + strings.Join(keys, ",") + "}"
+}
+
+func addrs(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ",")
+}
+
+// Explanation says why a connection is allowed or not.
+type Explanation struct {
+	Src, Dst *Endpoint
+	// Egress is the source's side, Ingress the destination's.
+	Egress, Ingress Side
+	// Allowed is what both sides allow (to every address of an external endpoint), Some what they
+	// allow to at least some addresses.
+	Allowed, Some ConnSet
+}
+
+// Explain traces the evaluation of every policy that applies to a connection from src to dst.
+func (m *Model) Explain(src, dst *Endpoint) *Explanation {
+	x := &Explanation{Src: src, Dst: dst}
+	eAll, eSome := sideConns(src, dst, Egress, &x.Egress)
+	iAll, iSome := sideConns(src, dst, Ingress, &x.Ingress)
+	x.Allowed, x.Some = eAll.Intersect(iAll), eSome.Intersect(iSome)
+	return x
+}
