@@ -407,3 +407,20 @@ func (m *Model) Find(ref string) (*Endpoint, error) {
 	}
 	return nil, fmt.Errorf("%q is ambiguous: %s; name the kind", ref, strings.Join(names, ", "))
 }
+
+// Hypothetical returns a pod that is not in the input, with the given labels, in namespace ns: a
+// namespace of the model, or else a new one that has only its name label (like a namespace
+// created later). The policies of its namespace select it as they would a real pod. Use it to ask
+// what any pod could do, e.g. "a pod with no labels in a new namespace".
+func (m *Model) Hypothetical(ns string, labels map[string]string) *Endpoint {
+	n := m.Namespaces[ns]
+	if n == nil {
+		n = &Namespace{Name: ns, Labels: map[string]string{MetadataNameLabel: ns}}
+	}
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	e := &Endpoint{Kind: "Pod", Namespace: ns, Name: "any-pod", Synthetic: "hypothetical pod", Labels: labels, ns: n}
+	m.selectPolicies(e)
+	return e
+}
