@@ -10,7 +10,6 @@ import (
 
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/rbac"
-	"github.com/kube4c/kube4c/internal/scan"
 	"github.com/spf13/cobra"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
@@ -37,34 +36,14 @@ func (f *rbacFlags) load(c *cobra.Command, paths []string) (*rbac.Model, *invent
 	if f.output != "table" && f.output != "json" {
 		return nil, nil, nil, usageErr("unknown output format %q (want table or json)", f.output)
 	}
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
-	so, co, err := f.src.options(c, paths, f.defaultNamespace, nil)
+	inv, finish, err := loadInventory(c, &f.src, paths, f.defaultNamespace, f.skipInvalid, func(u inventory.Unavailable) string {
+		if u.Group == rbacv1.GroupName {
+			return fmt.Sprintf("%ss could not be read: the answers below miss what they grant", u.Kind)
+		}
+		return ""
+	})
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	inv, _, err := scan.Load(c.Context(), scan.Options{Paths: paths, Source: so, Cluster: co})
-	if err != nil {
-		return nil, nil, nil, &codeError{code: exitError, err: err}
-	}
-	errs := 0
-	for _, p := range inv.Problems() {
-		fmt.Fprintf(c.ErrOrStderr(), "%s: %s\n", p.Severity, p.String())
-		if p.Severity == "error" {
-			errs++
-		}
-	}
-	for _, u := range inv.Unavailable() {
-		if u.Group == rbacv1.GroupName {
-			fmt.Fprintf(c.ErrOrStderr(), "warning: %ss could not be read: the answers below miss what they grant\n", u.Kind)
-		}
-	}
-	finish := func() error {
-		if errs > 0 && !f.skipInvalid {
-			return &codeError{code: exitError, err: fmt.Errorf("%d input error(s); the answer may be incomplete (use --skip-invalid to ignore)", errs)}
-		}
-		return nil
 	}
 	return rbac.Build(inv), inv, finish, nil
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
+	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/scan"
 	"github.com/kube4c/kube4c/internal/source"
 	"github.com/kube4c/kube4c/internal/source/cluster"
 	"github.com/spf13/cobra"
@@ -88,4 +91,42 @@ func (f *sourceFlags) options(c *cobra.Command, args []string, defaultNamespace 
 		co.Progress = c.ErrOrStderr()
 	}
 	return so, co, nil
+}
+
+// loadInventory reads the inputs of a query command (rbac, netpol) into an inventory. Problems
+// with single inputs go to stderr, as do warnings from unavailable (a kind the cluster would not
+// list; it returns "" for kinds the command does not care about). The returned finish function
+// turns input errors into exit code 2 after the answer is printed, unless skipInvalid.
+func loadInventory(c *cobra.Command, src *sourceFlags, paths []string, defaultNamespace string, skipInvalid bool,
+	unavailable func(inventory.Unavailable) string) (*inventory.Inventory, func() error, error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	so, co, err := src.options(c, paths, defaultNamespace, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	inv, _, err := scan.Load(c.Context(), scan.Options{Paths: paths, Source: so, Cluster: co})
+	if err != nil {
+		return nil, nil, &codeError{code: exitError, err: err}
+	}
+	errs := 0
+	for _, p := range inv.Problems() {
+		fmt.Fprintf(c.ErrOrStderr(), "%s: %s\n", p.Severity, p.String())
+		if p.Severity == "error" {
+			errs++
+		}
+	}
+	for _, u := range inv.Unavailable() {
+		if msg := unavailable(u); msg != "" {
+			fmt.Fprintf(c.ErrOrStderr(), "warning: %s\n", msg)
+		}
+	}
+	finish := func() error {
+		if errs > 0 && !skipInvalid {
+			return &codeError{code: exitError, err: fmt.Errorf("%d input error(s); the answer may be incomplete (use --skip-invalid to ignore)", errs)}
+		}
+		return nil
+	}
+	return inv, finish, nil
 }

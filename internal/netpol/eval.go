@@ -241,9 +241,9 @@ func (pe *Peer) why(e *Endpoint) string {
 		return fmt.Sprintf("%s: podSelector without namespaceSelector selects only pods of namespace %s, not %s", f, pol.Namespace, e.Namespace)
 	}
 	if pe.NamespaceSelector != nil && !pe.NamespaceSelector.Matches(labelSet(e.ns.Labels)) {
-		return fmt.Sprintf("%s: namespaceSelector %s does not match namespace %s (labels %s)", f, selString(pe.NamespaceSelector), e.Namespace, mapString(e.ns.Labels))
+		return fmt.Sprintf("%s: namespaceSelector %s does not match namespace %s (%s)", f, selString(pe.NamespaceSelector), e.Namespace, relevantLabels(pe.NamespaceSelector, e.ns.Labels))
 	}
-	return fmt.Sprintf("%s: podSelector %s does not match labels %s", f, selString(pe.PodSelector), mapString(e.Labels))
+	return fmt.Sprintf("%s: podSelector %s does not match %s (%s)", f, selString(pe.PodSelector), e, relevantLabels(pe.PodSelector, e.Labels))
 }
 
 func selString(s labels.Selector) string {
@@ -251,6 +251,21 @@ func selString(s labels.Selector) string {
 		return "{}"
 	}
 	return "{" + s.String() + "}"
+}
+
+// relevantLabels shows the labels a selector looks at: the rest would only bury the reason.
+func relevantLabels(s labels.Selector, m map[string]string) string {
+	reqs, _ := s.Requirements()
+	keep := map[string]string{}
+	for _, r := range reqs {
+		if v, ok := m[r.Key()]; ok {
+			keep[r.Key()] = v
+		}
+	}
+	if len(keep) == 0 {
+		return "it has none of the labels the selector reads"
+	}
+	return "its labels: " + mapString(keep)
 }
 
 func mapString(m map[string]string) string {
