@@ -81,6 +81,9 @@ func sideConns(src, dst *Endpoint, dir Direction, tr *Side) (all, some ConnSet) 
 		}
 		return AllConns(), AllConns()
 	}
+	if other.IsExternal() {
+		return externalSide(pols, other, dst, dir, tr)
+	}
 	for _, p := range pols {
 		var pt *PolicyTrace
 		if tr != nil {
@@ -88,15 +91,11 @@ func sideConns(src, dst *Endpoint, dir Direction, tr *Side) (all, some ConnSet) 
 			tr.Policies = append(tr.Policies, PolicyTrace{Policy: p})
 			pt = &tr.Policies[len(tr.Policies)-1]
 		}
-		rules := p.EgressRules
-		if dir == Ingress {
-			rules = p.IngressRules
-		}
-		for _, r := range rules {
-			cov, peer := r.matches(other)
+		for _, r := range p.rules(dir) {
+			matched, peer := r.matches(other)
 			if pt != nil {
-				rt := RuleTrace{Rule: r, Matched: cov != noMatch, Partial: cov == partMatch, Peer: peer}
-				if cov != noMatch {
+				rt := RuleTrace{Rule: r, Matched: matched, Peer: peer}
+				if matched {
 					rt.Ports = r.PortsTo(dst)
 				} else {
 					for _, pe := range r.Peers {
@@ -105,16 +104,12 @@ func sideConns(src, dst *Endpoint, dir Direction, tr *Side) (all, some ConnSet) 
 				}
 				pt.Rules = append(pt.Rules, rt)
 			}
-			if cov == noMatch {
-				continue
-			}
-			ports := r.PortsTo(dst)
-			some = some.Union(ports)
-			if cov == fullMatch {
-				all = all.Union(ports)
+			if matched {
+				all = all.Union(r.PortsTo(dst))
 			}
 		}
 	}
+	some = all
 	if tr != nil {
 		tr.Allowed, tr.Some = all, some
 	}
@@ -131,91 +126,90 @@ func notIsolatedReason(e *Endpoint, dir Direction) string {
 	return fmt.Sprintf("no NetworkPolicy in namespace %s selects it for %s", e.Namespace, dir)
 }
 
-// matches reports how the rule's peers match endpoint e, and the best matching peer.
-func (r *Rule) matches(e *Endpoint) (coverage, *Peer) {
+// matches reports whether the rule's peers select pod endpoint e, and the first peer that does.
+func (r *Rule) matches(e *Endpoint) (bool, *Peer) {
 	if r.AllPeers {
-		return fullMatch, nil
+		return true, nil
 	}
-	best, bestPeer := noMatch, (*Peer)(nil)
 	for _, pe := range r.Peers {
-		if c := pe.matches(e); c > best {
-			best, bestPeer = c, pe
-			if c == fullMatch {
-				break
-			}
+		if pe.matches(e) {
+			return true, pe
 		}
 	}
-	if best == partMatch && len(e.External) > 0 && r.blocksCover(e) {
-		best = fullMatch // several blocks together cover every address
-	}
-	return best, bestPeer
+	return false, nil
 }
 
-// blocksCover reports whether the union of the rule's ipBlocks holds every address of an
-// external endpoint, by walking the boundaries the blocks define.
-func (r *Rule) blocksCover(e *Endpoint) bool {
-	for _, p := range e.External {
-		for _, sub := range splitPrefix(p, r.Peers) {
-			ok := false
+func (p *Policy) rules(dir Direction) []*Rule {
+	if dir == Ingress {
+		return p.IngressRules
+	}
+	return p.EgressRules
+}
+
+// externalSide evaluates one side against an endpoint outside the cluster: its addresses are
+// split into pieces no ipBlock boundary crosses, each piece is evaluated on its own, and the side
+// allows to every address (all) what every piece gets, to some addresses (some) what any does.
+func externalSide(pols []*Policy, ext, dst *Endpoint, dir Direction, tr *Side) (all, some ConnSet) {
+	var blocks []*IPBlock
+	for _, p := range pols {
+		for _, r := range p.rules(dir) {
 			for _, pe := range r.Peers {
-				if pe.Block != nil && pe.Block.coversPrefix(sub) == fullMatch {
-					ok = true
-					break
+				if pe.Block != nil {
+					blocks = append(blocks, pe.Block)
 				}
 			}
-			if !ok {
-				return false
+		}
+	}
+	atoms := externalAtoms(ext.External, blocks)
+	hits := map[*Rule]int{}
+	firstPeer := map[*Rule]*Peer{}
+	for k, a := range atoms {
+		var c ConnSet
+		for _, p := range pols {
+			for _, r := range p.rules(dir) {
+				held := r.AllPeers
+				for _, pe := range r.Peers {
+					if pe.Block != nil && pe.Block.containsAddr(a) {
+						held = true
+						if firstPeer[r] == nil {
+							firstPeer[r] = pe
+						}
+						break
+					}
+				}
+				if held {
+					hits[r]++
+					c = c.Union(r.PortsTo(dst))
+				}
 			}
 		}
-	}
-	return true
-}
-
-// splitPrefix splits p into sub-prefixes no block boundary crosses, bounded to keep it cheap:
-// blocks longer than p by more than 16 bits are not split down to (such rules stay partial).
-func splitPrefix(p netip.Prefix, peers []*Peer) []netip.Prefix {
-	bits := p.Bits()
-	for _, pe := range peers {
-		if pe.Block == nil {
-			continue
+		some = some.Union(c)
+		if k == 0 {
+			all = c
+		} else {
+			all = all.Intersect(c)
 		}
-		for _, q := range append([]netip.Prefix{pe.Block.CIDR}, pe.Block.Except...) {
-			if q.Addr().Is4() == p.Addr().Is4() && q.Overlaps(p) && q.Bits() > bits && q.Bits() <= p.Bits()+16 {
-				bits = q.Bits()
+	}
+	if tr != nil {
+		for _, p := range pols {
+			tr.Isolated = true
+			pt := PolicyTrace{Policy: p}
+			for _, r := range p.rules(dir) {
+				rt := RuleTrace{Rule: r, Matched: hits[r] > 0, Partial: hits[r] > 0 && hits[r] < len(atoms), Peer: firstPeer[r]}
+				if rt.Matched {
+					rt.Ports = r.PortsTo(dst)
+				} else {
+					for _, pe := range r.Peers {
+						rt.Why = append(rt.Why, pe.why(ext))
+					}
+				}
+				pt.Rules = append(pt.Rules, rt)
 			}
+			tr.Policies = append(tr.Policies, pt)
 		}
+		tr.Allowed, tr.Some = all, some
 	}
-	if bits == p.Bits() {
-		return []netip.Prefix{p}
-	}
-	var out []netip.Prefix
-	n := 1 << (bits - p.Bits())
-	a := p.Addr()
-	for i := 0; i < n; i++ {
-		out = append(out, netip.PrefixFrom(a, bits))
-		a = nextPrefixAddr(a, bits)
-	}
-	return out
-}
-
-// nextPrefixAddr returns the first address after the prefix a/bits.
-func nextPrefixAddr(a netip.Addr, bits int) netip.Addr {
-	b := a.AsSlice()
-	// add 1 at bit position bits-1 (counting from the most significant bit)
-	pos := bits - 1
-	for i := pos / 8; i >= 0; i-- {
-		inc := byte(1)
-		if i == pos/8 {
-			inc = 1 << (7 - pos%8)
-		}
-		old := b[i]
-		b[i] += inc
-		if b[i] > old {
-			break
-		}
-	}
-	out, _ := netip.AddrFromSlice(b)
-	return out
+	return all, some
 }
 
 // why explains why a peer does not match endpoint e.

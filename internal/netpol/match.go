@@ -1,15 +1,8 @@
 package netpol
 
-import "net/netip"
-
-// coverage says how much of an endpoint a peer matches. Pods match wholly or not at all; an
-// external endpoint (a set of addresses) can be matched in part by an ipBlock.
-type coverage int
-
-const (
-	noMatch coverage = iota
-	partMatch
-	fullMatch
+import (
+	"net/netip"
+	"slices"
 )
 
 // matches reports whether a peer of a rule of policy p selects endpoint e.
@@ -20,60 +13,41 @@ const (
 //   - ipBlock selects addresses: external endpoints, and pods by their IPs. A pod whose IPs are
 //     unknown (a template) is taken to be inside a block that covers every address of a family
 //     (0.0.0.0/0, ::/0), whatever its except list, and outside any narrower block.
-func (pe *Peer) matches(e *Endpoint) coverage {
+func (pe *Peer) matches(e *Endpoint) bool {
 	if pe.Block != nil {
 		return pe.Block.covers(e)
 	}
 	if e.IsExternal() || e.HostNetwork {
-		return noMatch
+		return false
 	}
 	pol := pe.Rule.Policy
 	if pe.NamespaceSelector == nil {
 		if e.Namespace != pol.Namespace {
-			return noMatch
+			return false
 		}
 	} else if !pe.NamespaceSelector.Matches(labelSet(e.ns.Labels)) {
-		return noMatch
+		return false
 	}
 	if pe.PodSelector != nil && !pe.PodSelector.Matches(labelSet(e.Labels)) {
-		return noMatch
+		return false
 	}
-	return fullMatch
+	return true
 }
 
-func (b *IPBlock) covers(e *Endpoint) coverage {
+// covers says whether the block holds a pod endpoint.
+func (b *IPBlock) covers(e *Endpoint) bool {
 	if e.IsExternal() {
-		full, any := true, false
-		for _, p := range e.External {
-			switch b.coversPrefix(p) {
-			case fullMatch:
-				any = true
-			case partMatch:
-				any, full = true, false
-			default:
-				full = false
-			}
-		}
-		switch {
-		case any && full:
-			return fullMatch
-		case any:
-			return partMatch
-		}
-		return noMatch
+		return false // never asked: see externalSide
 	}
 	if len(e.IPs) == 0 {
-		if b.CIDR.Bits() == 0 {
-			return fullMatch
-		}
-		return noMatch
+		return b.CIDR.Bits() == 0
 	}
 	for _, ip := range e.IPs {
 		if b.containsAddr(ip) {
-			return fullMatch
+			return true
 		}
 	}
-	return noMatch
+	return false
 }
 
 func (b *IPBlock) containsAddr(a netip.Addr) bool {
@@ -89,21 +63,43 @@ func (b *IPBlock) containsAddr(a netip.Addr) bool {
 	return true
 }
 
-// coversPrefix says whether every, some or no address of p is in the block.
-func (b *IPBlock) coversPrefix(p netip.Prefix) coverage {
-	if !b.CIDR.Overlaps(p) {
-		return noMatch
-	}
-	if p.Bits() < b.CIDR.Bits() {
-		return partMatch // p is larger than the block
-	}
-	for _, ex := range b.Except {
-		if ex.Overlaps(p) {
-			if ex.Bits() <= p.Bits() {
-				return noMatch // p lies inside an excepted range
+// externalAtoms splits the addresses of an external endpoint at every boundary of the given
+// blocks (their CIDRs and excepts), returning the first address of each piece. Within a piece
+// every block holds all addresses or none, so the first address stands for the piece.
+func externalAtoms(prefixes []netip.Prefix, blocks []*IPBlock) []netip.Addr {
+	var out []netip.Addr
+	for _, p := range prefixes {
+		lo, hi := p.Masked().Addr(), lastAddr(p)
+		cuts := []netip.Addr{lo}
+		add := func(q netip.Prefix) {
+			if q.Addr().Is4() != lo.Is4() || !q.Overlaps(p) {
+				return
 			}
-			return partMatch
+			if s := q.Masked().Addr(); s.Compare(lo) > 0 {
+				cuts = append(cuts, s)
+			}
+			if e := lastAddr(q).Next(); e.IsValid() && e.Compare(lo) > 0 && e.Compare(hi) <= 0 {
+				cuts = append(cuts, e)
+			}
 		}
+		for _, b := range blocks {
+			add(b.CIDR)
+			for _, ex := range b.Except {
+				add(ex)
+			}
+		}
+		slices.SortFunc(cuts, func(a, b netip.Addr) int { return a.Compare(b) })
+		out = append(out, slices.Compact(cuts)...)
 	}
-	return fullMatch
+	return out
+}
+
+// lastAddr is the last address of a prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 1 << (7 - i%8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
 }

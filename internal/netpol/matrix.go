@@ -277,13 +277,13 @@ func newClassEval(m *Model, reps []*Endpoint, sets *connTable) *classEval {
 			switch {
 			case pe.Block != nil:
 				for i, e := range reps {
-					if !e.IsExternal() && pe.matches(e) == fullMatch {
+					if !e.IsExternal() && pe.matches(e) {
 						set.add(i)
 					}
 				}
 			case pe.NamespaceSelector == nil:
 				for _, i := range byNS[r.Policy.Namespace] {
-					if pe.matches(reps[i]) == fullMatch {
+					if pe.matches(reps[i]) {
 						set.add(i)
 					}
 				}
@@ -294,7 +294,7 @@ func newClassEval(m *Model, reps []*Endpoint, sets *connTable) *classEval {
 						continue
 					}
 					for _, i := range cls {
-						if pe.matches(reps[i]) == fullMatch {
+						if pe.matches(reps[i]) {
 							set.add(i)
 						}
 					}
