@@ -41,7 +41,7 @@ docs:
 	$(GO) run ./cmd/kube4c controls -o markdown > docs/controls.md
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/scan/ ./internal/rbac/ ./internal/analyzer/rbac/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/scan/ ./internal/rbac/ ./internal/analyzer/rbac/ ./internal/netpol/
 
 # Run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
@@ -51,6 +51,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzInlineAnnotation$$' -fuzztime $(FUZZTIME) ./internal/exception/
 	$(GO) test -run '^$$' -fuzz '^FuzzLooksLikeCredential$$' -fuzztime $(FUZZTIME) ./internal/credential/
 	$(GO) test -run '^$$' -fuzz '^FuzzModel$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/rbac/
+	$(GO) test -run '^$$' -fuzz '^FuzzPolicies$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/netpol/
 
 clean:
 	rm -rf $(BIN)
