@@ -52,6 +52,7 @@ func TestClusterE2E(t *testing.T) {
 	t.Run("SecretsNeverLeave", h.testSecretsNeverLeave)
 	t.Run("Namespaces", h.testNamespaces)
 	t.Run("RBAC", h.testRBAC)
+	t.Run("Netpol", h.testNetpol)
 }
 
 func (h *clusterHarness) kubeconfig(t *testing.T, name string, cfg *rest.Config) string {

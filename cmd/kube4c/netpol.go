@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/netpol"
@@ -197,25 +196,33 @@ func writeMatrix(w io.Writer, format string, x *netpol.Matrix) error {
 	case "dot":
 		return writeMatrixDot(w, x, names)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "FROM\tTO\tALLOWED\tSOME ADDRESSES")
+	// Columns are aligned by hand rather than with tabwriter, which would hold the whole matrix
+	// in memory: the names' widths are known, and one pass over the cells finds ALLOWED's.
+	nameWidth := len("FROM")
+	for _, n := range names {
+		nameWidth = max(nameWidth, len(n))
+	}
+	allowedWidth := len("ALLOWED")
 	n := 0
-	err := eachCell(x, func(c cell) error {
+	_ = eachCell(x, func(c cell) error {
 		n++
-		some := ""
+		allowedWidth = max(allowedWidth, len(c.allowed.String()))
+		return nil
+	})
+	if n == 0 {
+		_, err := fmt.Fprintln(w, "(no connection is allowed)")
+		return err
+	}
+	fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", nameWidth, "FROM", nameWidth, "TO", allowedWidth, "ALLOWED", "SOME ADDRESSES")
+	return eachCell(x, func(c cell) error {
+		var err error
 		if c.someDiffers {
-			some = c.some.String()
+			_, err = fmt.Fprintf(w, "%-*s  %-*s  %-*s  %s\n", nameWidth, names[c.from], nameWidth, names[c.to], allowedWidth, c.allowed, c.some)
+		} else {
+			_, err = fmt.Fprintf(w, "%-*s  %-*s  %s\n", nameWidth, names[c.from], nameWidth, names[c.to], c.allowed)
 		}
-		_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", names[c.from], names[c.to], c.allowed, some)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		fmt.Fprintln(tw, "(no connection is allowed)")
-	}
-	return tw.Flush()
 }
 
 // matrixSchemaVersion versions the JSON of `netpol matrix` (docs/netpol.md).
@@ -248,21 +255,41 @@ func writeMatrixJSON(w io.Writer, x *netpol.Matrix, names []string) error {
 		fmt.Fprintf(w, "%s\n    %s", sep, b)
 	}
 	fmt.Fprint(w, "\n  ],\n  \"connections\": [")
+	// Names and connection sets are quoted once; each connection is then a few copies.
+	quoted := make([][]byte, len(names))
+	for i, n := range names {
+		quoted[i], _ = json.Marshal(n)
+	}
+	sets := map[string][]byte{}
+	quote := func(c netpol.ConnSet) []byte {
+		k := c.String()
+		q, ok := sets[k]
+		if !ok {
+			q, _ = json.Marshal(k)
+			sets[k] = q
+		}
+		return q
+	}
 	first := true
+	var buf []byte
 	err := eachCell(x, func(c cell) error {
-		conn := connJSON{From: names[c.from], To: names[c.to], Allowed: c.allowed.String()}
+		buf = buf[:0]
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = append(buf, "\n    {\"from\":"...)
+		buf = append(buf, quoted[c.from]...)
+		buf = append(buf, ",\"to\":"...)
+		buf = append(buf, quoted[c.to]...)
+		buf = append(buf, ",\"allowed\":"...)
+		buf = append(buf, quote(c.allowed)...)
 		if c.someDiffers {
-			conn.SomeAddresses = c.some.String()
+			buf = append(buf, ",\"someAddresses\":"...)
+			buf = append(buf, quote(c.some)...)
 		}
-		b, err := json.Marshal(conn)
-		if err != nil {
-			return err
-		}
-		sep := ","
-		if first {
-			sep, first = "", false
-		}
-		_, err = fmt.Fprintf(w, "%s\n    %s", sep, b)
+		buf = append(buf, '}')
+		_, err := w.Write(buf)
 		return err
 	})
 	if err != nil {
@@ -283,13 +310,6 @@ type endpointJSON struct {
 	HostNetwork     bool     `json:"hostNetwork,omitempty"`
 	IngressIsolated bool     `json:"ingressIsolated"`
 	EgressIsolated  bool     `json:"egressIsolated"`
-}
-
-type connJSON struct {
-	From          string `json:"from"`
-	To            string `json:"to"`
-	Allowed       string `json:"allowed"`
-	SomeAddresses string `json:"someAddresses,omitempty"`
 }
 
 func writeMatrixDot(w io.Writer, x *netpol.Matrix, names []string) error {

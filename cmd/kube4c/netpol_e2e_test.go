@@ -7,11 +7,19 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // netpolShop is the test network, relative to the repository root (where the binary runs);
@@ -381,4 +389,71 @@ spec:
 	}
 	r = kube4c(t, dir, nil, "netpol", "matrix", ".", "--skip-invalid")
 	wantCode(t, r, 0)
+}
+
+// testNetpol creates the test network in a real cluster: the matrix read with --cluster must be
+// the matrix of the files (the controllers' ReplicaSets and Pods fold into their workloads).
+func (h *clusterHarness) testNetpol(t *testing.T) {
+	ctx := t.Context()
+	data, err := os.ReadFile(shopFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		var head struct{ Kind string }
+		if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+			t.Fatal(err)
+		}
+		decode := func(into any) {
+			if err := yaml.UnmarshalStrict([]byte(doc), into); err != nil {
+				t.Fatalf("%s: %v", head.Kind, err)
+			}
+		}
+		switch head.Kind {
+		case "Namespace":
+			var o corev1.Namespace
+			decode(&o)
+			_, err = h.admin.CoreV1().Namespaces().Create(ctx, &o, metav1.CreateOptions{})
+		case "Deployment":
+			var o appsv1.Deployment
+			decode(&o)
+			_, err = h.admin.AppsV1().Deployments(o.Namespace).Create(ctx, &o, metav1.CreateOptions{})
+		case "StatefulSet":
+			var o appsv1.StatefulSet
+			decode(&o)
+			_, err = h.admin.AppsV1().StatefulSets(o.Namespace).Create(ctx, &o, metav1.CreateOptions{})
+		case "NetworkPolicy":
+			var o networkingv1.NetworkPolicy
+			decode(&o)
+			_, err = h.admin.NetworkingV1().NetworkPolicies(o.Namespace).Create(ctx, &o, metav1.CreateOptions{})
+		default:
+			t.Fatalf("unexpected kind %q in %s", head.Kind, shopFile)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait for the controllers to create the Deployments' ReplicaSets, so the cluster read holds
+	// owned objects that must fold into their workloads.
+	waitFor(t, time.Minute, func() error {
+		rs, err := h.admin.AppsV1().ReplicaSets("prod").List(ctx, metav1.ListOptions{})
+		if err != nil || len(rs.Items) == 0 {
+			return fmt.Errorf("no ReplicaSet in prod yet (%v)", err)
+		}
+		return nil
+	})
+	fromCluster := matrixJSON(t, repoRoot(t), "--cluster", "--kubeconfig", h.adminKubeconfig, "-n", "dev,prod")
+	fromFiles := matrixJSON(t, repoRoot(t), netpolShop)
+	if got, want := fromCluster.conns(), fromFiles.conns(); !equalMaps(got, want) {
+		t.Errorf("cluster matrix differs from the files':\ncluster %v\nfiles   %v", got, want)
+	}
+	if len(fromCluster.Endpoints) != len(fromFiles.Endpoints) {
+		t.Errorf("cluster endpoints %+v\nfile endpoints %+v", fromCluster.Endpoints, fromFiles.Endpoints)
+	}
+	args := []string{"netpol", "explain", "prod/web", "prod/db", "5432", "--cluster", "--kubeconfig", h.adminKubeconfig}
+	r := kube4c(t, repoRoot(t), nil, args...)
+	wantCode(t, r, 0, args...)
+	if !strings.Contains(r.stdout, "NetworkPolicy/prod/allow-db\n") {
+		t.Errorf("policies read from a cluster are named without a file:\n%s", r.stdout)
+	}
 }
