@@ -67,6 +67,10 @@ type Config struct {
 	// RBACPathDepth is the longest privilege-escalation chain, in steps, the RBAC path controls
 	// follow (0 means rbac.DefaultMaxDepth; see docs/rbac.md).
 	RBACPathDepth int
+	// EnvironmentLabelKeys are the Namespace label keys that name an environment (env=dev,
+	// env=prod): traffic between namespaces whose values differ for a key is reported (see
+	// docs/netpol.md). Empty: nothing is judged.
+	EnvironmentLabelKeys []string
 }
 
 // DefaultConfig returns the default options.
@@ -77,5 +81,6 @@ func DefaultConfig() *Config {
 		UntrustedLabel:        "kube4c.io/untrusted=true",
 		SandboxRuntimeClasses: []string{"gvisor", "runsc", "kata", "kata-containers", "kata-qemu", "kata-clh", "kata-fc"},
 		RBACPathDepth:         rbac.DefaultMaxDepth,
+		EnvironmentLabelKeys:  []string{"env", "environment"},
 	}
 }
