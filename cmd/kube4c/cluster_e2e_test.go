@@ -109,9 +109,12 @@ func waitFor(t *testing.T, timeout time.Duration, f func() error) {
 // --- partial permissions in every machine-readable format ---
 
 // Without Secrets the escalation search cannot see legacy token Secrets, so the two controls
-// built on it are not evaluated either.
+// built on it are not evaluated either; without NetworkPolicies, none of the network controls.
 var wantNotEvaluated = []string{"cluster/bootstrap-token-secret", "cluster/legacy-sa-token-secret",
 	"cluster/namespace-no-default-deny-egress", "cluster/namespace-no-default-deny-ingress",
+	"cluster/namespace-no-networkpolicy", "cluster/netpol-cross-environment", "cluster/netpol-egress-to-metadata",
+	"cluster/netpol-internet-ingress-unexposed", "cluster/netpol-reachable-from-all-namespaces",
+	"cluster/netpol-selects-no-pod", "cluster/netpol-unrestricted-egress",
 	"cluster/rbac-escalation-path", "cluster/rbac-workload-admin-sa"}
 
 // readerWithout binds the read-only role of deploy/rbac-reader.yaml, minus the given resources, to

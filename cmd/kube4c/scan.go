@@ -39,6 +39,7 @@ type scanFlags struct {
 	exceptionsFile     string
 	noInlineIgnores    bool
 	rbacPathDepth      int
+	envLabelKeys       []string
 	src                sourceFlags
 }
 
@@ -78,6 +79,7 @@ list are reported as warnings and their controls as not evaluated.`,
 	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md)")
 	fl.BoolVar(&f.noInlineIgnores, "no-inline-ignores", false, "ignore kube4c.io/ignore annotations (for auditors)")
 	fl.IntVar(&f.rbacPathDepth, "rbac-path-depth", analyzer.DefaultConfig().RBACPathDepth, "longest privilege-escalation chain (in steps) the RBAC path controls follow")
+	fl.StringSliceVar(&f.envLabelKeys, "env-label-keys", analyzer.DefaultConfig().EnvironmentLabelKeys, "Namespace label keys that name an environment: traffic between namespaces whose values differ is reported (cluster/netpol-cross-environment)")
 	f.src.register(fl, true)
 	return c
 }
@@ -119,6 +121,7 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 		return usageErr("--rbac-path-depth must be at least 1")
 	}
 	cfg.RBACPathDepth = f.rbacPathDepth
+	cfg.EnvironmentLabelKeys = f.envLabelKeys
 
 	var clusterNamespaces []string
 	if f.src.cluster && c.Flags().Changed("namespace") {

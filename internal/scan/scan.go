@@ -14,6 +14,7 @@ import (
 	"github.com/kube4c/kube4c/internal/analyzer"
 	"github.com/kube4c/kube4c/internal/analyzer/clusterconfig"
 	"github.com/kube4c/kube4c/internal/analyzer/namespace"
+	"github.com/kube4c/kube4c/internal/analyzer/netpol"
 	"github.com/kube4c/kube4c/internal/analyzer/rbac"
 	"github.com/kube4c/kube4c/internal/analyzer/workload"
 	"github.com/kube4c/kube4c/internal/catalog"
@@ -26,7 +27,7 @@ import (
 
 // Analyzers returns every analyzer, in a fixed order.
 func Analyzers() []analyzer.Analyzer {
-	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New()}
+	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New()}
 }
 
 // Options for one scan.
