@@ -20,6 +20,7 @@ import (
 	"github.com/kube4c/kube4c/internal/credential"
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/netpol"
 	"github.com/kube4c/kube4c/internal/podspec"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -313,24 +314,6 @@ func selectsAll(s metav1.LabelSelector) bool {
 	return len(s.MatchLabels) == 0 && len(s.MatchExpressions) == 0
 }
 
-// policyTypes returns the policy types of a NetworkPolicy, defaulted as the API server does:
-// without spec.policyTypes a policy is an Ingress policy, and also an Egress policy when it has
-// egress rules.
-func policyTypes(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
-	if len(np.Spec.PolicyTypes) == 0 {
-		return true, len(np.Spec.Egress) > 0
-	}
-	for _, t := range np.Spec.PolicyTypes {
-		switch t {
-		case networkingv1.PolicyTypeIngress:
-			ingress = true
-		case networkingv1.PolicyTypeEgress:
-			egress = true
-		}
-	}
-	return ingress, egress
-}
-
 // DefaultDeny reports whether a NetworkPolicy denies all ingress (resp. egress) of every pod in
 // its namespace: it selects all pods, its policy types include the direction, and it has no rule
 // for that direction (any rule allows some traffic; an empty rule allows all).
@@ -338,7 +321,7 @@ func DefaultDeny(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
 	if !selectsAll(np.Spec.PodSelector) {
 		return false, false
 	}
-	in, eg := policyTypes(np)
+	in, eg := netpol.PolicyTypes(np)
 	return in && len(np.Spec.Ingress) == 0, eg && len(np.Spec.Egress) == 0
 }
 
@@ -371,7 +354,7 @@ func whyNoDeny(policies []*inventory.Object, ingress bool) string {
 	some, uncovered := 0, 0
 	for _, o := range policies {
 		np := o.Object.(*networkingv1.NetworkPolicy)
-		in, eg := policyTypes(np)
+		in, eg := netpol.PolicyTypes(np)
 		covers := (ingress && in) || (!ingress && eg)
 		switch {
 		case !selectsAll(np.Spec.PodSelector):
