@@ -20,7 +20,7 @@ import (
 	"github.com/kube4c/kube4c/internal/credential"
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
-	"github.com/kube4c/kube4c/internal/netpol"
+	netpolengine "github.com/kube4c/kube4c/internal/netpol"
 	"github.com/kube4c/kube4c/internal/podspec"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -321,7 +321,7 @@ func DefaultDeny(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
 	if !selectsAll(np.Spec.PodSelector) {
 		return false, false
 	}
-	in, eg := netpol.PolicyTypes(np)
+	in, eg := netpolengine.PolicyTypes(np)
 	return in && len(np.Spec.Ingress) == 0, eg && len(np.Spec.Egress) == 0
 }
 
@@ -354,7 +354,7 @@ func whyNoDeny(policies []*inventory.Object, ingress bool) string {
 	some, uncovered := 0, 0
 	for _, o := range policies {
 		np := o.Object.(*networkingv1.NetworkPolicy)
-		in, eg := netpol.PolicyTypes(np)
+		in, eg := netpolengine.PolicyTypes(np)
 		covers := (ingress && in) || (!ingress && eg)
 		switch {
 		case !selectsAll(np.Spec.PodSelector):
