@@ -74,9 +74,6 @@ func (m *Model) Matrix(include func(*Endpoint) bool) *Matrix {
 	n := len(reps)
 	x.nclass = n
 	x.cells = make([]uint32, n*n)
-	for i, e := range reps {
-		e.class = i
-	}
 	ev := newClassEval(m, reps, x.sets)
 	for s := 0; s < n; s++ {
 		for d := 0; d < n; d++ {

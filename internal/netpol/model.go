@@ -73,7 +73,6 @@ type Endpoint struct {
 	ns          *Namespace
 	ingressPols []*Policy
 	egressPols  []*Policy
-	class       int // equivalence class in a matrix computation (see matrix.go)
 }
 
 // IsExternal reports whether the endpoint is outside the cluster.
