@@ -90,7 +90,7 @@ type References struct {
 	CIS []string `json:"cis,omitempty"`
 	// NSA lists sections of the NSA-CISA Kubernetes Hardening Guide v1.2 (August 2022).
 	NSA []string `json:"nsa,omitempty"`
-	// MITRE lists MITRE ATT&CK for Containers technique IDs, e.g. "T1611".
+	// MITRE lists MITRE ATT&CK Enterprise technique IDs (most from its Containers matrix), e.g. "T1611".
 	MITRE []string `json:"mitre,omitempty"`
 }
 

@@ -47,7 +47,7 @@ func Markdown(w io.Writer, cs []catalog.Control) error {
 	b.WriteString("Every control has a stable ID (`layer/name`), a layer of the 4 C's, a severity, and references to\n")
 	b.WriteString("the frameworks it implements: Pod Security Standards (PSS) check IDs as in\n")
 	b.WriteString("`k8s.io/pod-security-admission`, CIS Kubernetes Benchmark v1.10.0 recommendations, NSA-CISA\n")
-	b.WriteString("Kubernetes Hardening Guide v1.2 sections, and MITRE ATT&CK for Containers techniques.\n\n")
+	b.WriteString("Kubernetes Hardening Guide v1.2 sections, and MITRE ATT&CK Enterprise techniques (most from its Containers matrix).\n\n")
 	fmt.Fprintf(&b, "%d controls.\n\n", len(cs))
 	b.WriteString("| ID | Layer | Severity | Title |\n|---|---|---|---|\n")
 	for _, c := range cs {

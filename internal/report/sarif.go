@@ -243,7 +243,7 @@ func referenceLines(c catalog.Control) []string {
 		out = append(out, "NSA-CISA Kubernetes Hardening Guide v1.2: "+strings.Join(r.NSA, ", "))
 	}
 	if len(r.MITRE) > 0 {
-		out = append(out, "MITRE ATT&CK for Containers: "+strings.Join(r.MITRE, ", "))
+		out = append(out, "MITRE ATT&CK: "+strings.Join(r.MITRE, ", "))
 	}
 	return out
 }
