@@ -703,7 +703,7 @@ func dashboards(idx *index, rec analyzer.Recorder) {
 		}
 		for _, io := range idx.ingresses[o.Namespace] {
 			ing := io.Object.(*networkingv1.Ingress)
-			for _, name := range ingressServices(ing) {
+			for _, name := range IngressServices(ing) {
 				if _, ok := selecting[name]; ok {
 					rec.Fail(finding.New(CtlDashboardExposed, o, labelsPath, fmt.Sprintf(
 						"Ingress %s (%s) routes to Service %s, which selects the Dashboard's pods; remove the route or put an authenticating proxy in front",
@@ -714,8 +714,9 @@ func dashboards(idx *index, rec analyzer.Recorder) {
 	}
 }
 
-// ingressServices lists the distinct Service names an Ingress routes to, in order.
-func ingressServices(ing *networkingv1.Ingress) []string {
+// IngressServices lists the distinct Service names an Ingress routes to (default backend and
+// paths), in order.
+func IngressServices(ing *networkingv1.Ingress) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(b *networkingv1.IngressBackend) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	nsanalyzer "github.com/kube4c/kube4c/internal/analyzer/namespace"
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
 	netmodel "github.com/kube4c/kube4c/internal/netpol"
@@ -295,33 +296,13 @@ func (x *exposure) exposedBy(ns string, labels map[string]string) string {
 		}
 	}
 	for _, io := range x.ingresses[ns] {
-		for _, name := range ingressServices(io.Object.(*networkingv1.Ingress)) {
+		for _, name := range nsanalyzer.IngressServices(io.Object.(*networkingv1.Ingress)) {
 			if selecting[name] {
 				return fmt.Sprintf("Ingress %s (to Service %s)", io.Name, name)
 			}
 		}
 	}
 	return ""
-}
-
-// ingressServices lists the Service names an Ingress routes to (default backend and paths).
-func ingressServices(ing *networkingv1.Ingress) []string {
-	var out []string
-	add := func(b *networkingv1.IngressBackend) {
-		if b != nil && b.Service != nil && b.Service.Name != "" {
-			out = append(out, b.Service.Name)
-		}
-	}
-	add(ing.Spec.DefaultBackend)
-	for _, rule := range ing.Spec.Rules {
-		if rule.HTTP == nil {
-			continue
-		}
-		for i := range rule.HTTP.Paths {
-			add(&rule.HTTP.Paths[i].Backend)
-		}
-	}
-	return out
 }
 
 // internetIngress judges workloads whose ingress is isolated; the others are left to
