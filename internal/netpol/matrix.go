@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -110,7 +111,7 @@ func (m *Model) classKey(e *Endpoint) string {
 	b.WriteByte(1)
 	for _, p := range e.Ports {
 		if p.Name != "" {
-			b.WriteString(p.Name + "/" + string(p.Protocol) + "/" + itoa(p.Port))
+			b.WriteString(p.Name + "/" + string(p.Protocol) + "/" + strconv.Itoa(int(p.Port)))
 			b.WriteByte(0)
 		}
 	}
@@ -125,28 +126,6 @@ func (m *Model) classKey(e *Endpoint) string {
 		b.WriteString(addrs(e.IPs))
 	}
 	return b.String()
-}
-
-func itoa(n int32) string {
-	var buf [12]byte
-	i := len(buf)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		buf[i] = '-'
-	}
-	return string(buf[i:])
 }
 
 // connTable interns connection sets and memoizes their unions and intersections.
