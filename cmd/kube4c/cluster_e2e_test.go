@@ -352,7 +352,7 @@ func (h *clusterHarness) testErrors(t *testing.T) {
 		{"unknown context", []string{"--kubeconfig", h.adminKubeconfig, "--context", "no-such-context"}, []string{"no-such-context"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, cmd := range [][]string{{"scan"}, {"rbac", "who-can", "get", "secrets"}} {
+			for _, cmd := range [][]string{{"scan"}, {"rbac", "who-can", "get", "secrets"}, {"netpol", "matrix"}, {"netpol", "explain", "a/b", "c/d"}} {
 				h.checkClusterError(t, append(append(cmd, "--cluster", "--timeout", "10s", "-o", "json"), tc.args...), tc.want)
 			}
 		})

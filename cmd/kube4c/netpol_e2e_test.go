@@ -456,4 +456,21 @@ func (h *clusterHarness) testNetpol(t *testing.T) {
 	if !strings.Contains(r.stdout, "NetworkPolicy/prod/allow-db\n") {
 		t.Errorf("policies read from a cluster are named without a file:\n%s", r.stdout)
 	}
+
+	// A reader that may not list NetworkPolicies (403): the answer still comes, with every pod
+	// unisolated, and a warning says why. It must not pass for the real matrix silently.
+	kc := h.readerWithout(t, "netpol-no-policies", "networkpolicies")
+	args = []string{"netpol", "matrix", "--cluster", "--kubeconfig", kc, "-n", "dev,prod", "-o", "json"}
+	r = kube4c(t, repoRoot(t), nil, args...)
+	wantCode(t, r, 0, args...)
+	if !strings.Contains(r.stderr, "warning: NetworkPolicies could not be read: the answers below treat every pod as not isolated") {
+		t.Errorf("no warning about the unreadable NetworkPolicies:\n%s", r.stderr)
+	}
+	var blind e2eMatrix
+	if err := json.Unmarshal([]byte(r.stdout), &blind); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if got := blind.conns()[tester+" → "+db]; got != "All" {
+		t.Errorf("without policies dev/tester → prod/db is %q, want All", got)
+	}
 }
