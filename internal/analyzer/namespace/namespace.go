@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
+	"github.com/kube4c/kube4c/internal/analyzer/nstarget"
 	"github.com/kube4c/kube4c/internal/credential"
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
@@ -132,89 +133,8 @@ func buildIndex(inv *inventory.Inventory) *index {
 
 // --- namespaces ---
 
-// target is a namespace being judged: declared by a Namespace object in the scan (obj), or only
-// referred to by workloads (obj nil; judged with Config.JudgeAllNamespaces).
-type target struct {
-	name string
-	obj  *inventory.Object
-	// For referred-to namespaces: a stand-in object (never in the inventory) used to record
-	// passes, the location of the first workload in the namespace, and that workload.
-	standIn *inventory.Object
-	loc     inventory.Location
-	first   *inventory.Object
-}
-
-func (t *target) evaluated(rec analyzer.Recorder, id string) {
-	if t.obj != nil {
-		rec.Evaluated(id, t.obj)
-	}
-	// Referred-to namespaces record their pass in fail's absence: see pass.
-}
-
-// pass records a passing referred-to namespace. Its failures are recorded with Object nil (keyed
-// by resource), so the stand-in object is only ever used for passes: a recorder keyed by object
-// never sees the same pair both pass and fail.
-func (t *target) pass(rec analyzer.Recorder, id string) {
-	if t.obj == nil {
-		rec.Evaluated(id, t.standIn)
-	}
-}
-
-func (t *target) fail(rec analyzer.Recorder, id string, path inventory.FieldPath, msg string) {
-	if t.obj != nil {
-		rec.Fail(finding.New(id, t.obj, path, msg))
-		return
-	}
-	rec.Fail(finding.Finding{
-		ControlID: id,
-		Resource:  finding.Resource{APIVersion: "v1", Kind: "Namespace", Name: t.name},
-		Location:  t.loc,
-		Message: msg + fmt.Sprintf(" (the scan has no Namespace object for %q; judged because workloads such as %s run in it and --judge-all-namespaces is set)",
-			t.name, t.first.Ref()),
-	})
-}
-
-// check evaluates one control for a target: ok means it passes; otherwise path and msg describe
-// the failure.
-func (t *target) check(rec analyzer.Recorder, id string, ok bool, path inventory.FieldPath, msg string) {
-	t.evaluated(rec, id)
-	if ok {
-		t.pass(rec, id)
-		return
-	}
-	t.fail(rec, id, path, msg)
-}
-
-func targets(idx *index, cfg *analyzer.Config) []*target {
-	var out []*target
-	declared := map[string]bool{}
-	for _, o := range idx.namespaces {
-		if declared[o.Name] || o.Name == "" {
-			continue
-		}
-		declared[o.Name] = true
-		out = append(out, &target{name: o.Name, obj: o})
-	}
-	if cfg.JudgeAllNamespaces {
-		var names []string
-		for ns := range idx.workloads {
-			if !declared[ns] {
-				names = append(names, ns)
-			}
-		}
-		sort.Strings(names)
-		for _, ns := range names {
-			w := idx.workloads[ns][0]
-			out = append(out, &target{
-				name:    ns,
-				standIn: &inventory.Object{APIVersion: "v1", Kind: "Namespace", Name: ns, Source: w.Source},
-				loc:     inventory.Location{File: w.Source.File, Line: w.Source.Line},
-				first:   w,
-			})
-		}
-	}
-	return out
-}
+// target is a namespace being judged (see nstarget).
+type target = nstarget.Target
 
 func judgeNamespaces(idx *index, cfg *analyzer.Config, rec analyzer.Recorder) {
 	// A kind the source could not read (a cluster identity without list on it) is not "none":
@@ -223,13 +143,13 @@ func judgeNamespaces(idx *index, cfg *analyzer.Config, rec analyzer.Recorder) {
 	for _, u := range idx.inv.Unavailable() {
 		unread[schema.GroupKind{Group: u.Group, Kind: u.Kind}] = true
 	}
-	for _, t := range targets(idx, cfg) {
+	for _, t := range nstarget.List(idx.inv, cfg.JudgeAllNamespaces) {
 		judgePSS(t, rec)
-		podControls := t.name != kubeSystem && t.name != kubePublic && t.name != kubeNodeLease
+		podControls := t.Name != kubeSystem && t.Name != kubePublic && t.Name != kubeNodeLease
 		if !podControls {
 			continue
 		}
-		if ws := idx.workloads[t.name]; len(ws) > 0 {
+		if ws := idx.workloads[t.Name]; len(ws) > 0 {
 			if !unread[schema.GroupKind{Kind: "ResourceQuota"}] {
 				judgeQuota(idx, t, ws, rec)
 			}
@@ -245,8 +165,8 @@ func judgeNamespaces(idx *index, cfg *analyzer.Config, rec analyzer.Recorder) {
 
 func judgePSS(t *target, rec analyzer.Recorder) {
 	var labels map[string]string
-	if t.obj != nil {
-		labels = t.obj.Labels()
+	if t.Object != nil {
+		labels = t.Object.Labels()
 	}
 	level, has := labels[psaapi.EnforceLevelLabel]
 	has = has && strings.TrimSpace(level) != ""
@@ -256,44 +176,44 @@ func judgePSS(t *target, rec analyzer.Recorder) {
 	// fingerprint).
 	path := inventory.Path("metadata", "labels")
 	msg := fmt.Sprintf("namespace %q has no %s label, so Pod Security admission enforces only the cluster default (privileged unless configured otherwise); label it %s=restricted (or baseline)",
-		t.name, psaapi.EnforceLevelLabel, psaapi.EnforceLevelLabel)
-	if t.name == kubeSystem {
+		t.Name, psaapi.EnforceLevelLabel, psaapi.EnforceLevelLabel)
+	if t.Name == kubeSystem {
 		msg = fmt.Sprintf("namespace %q has no %s label; set it explicitly (privileged is acceptable for kube-system, which runs node-level system components) so the level it runs at is a decision, not the cluster default",
-			t.name, psaapi.EnforceLevelLabel)
+			t.Name, psaapi.EnforceLevelLabel)
 	}
-	t.check(rec, CtlPSSMissing, has, path, msg)
+	t.Check(rec, CtlPSSMissing, has, path, msg)
 
 	// The privileged level is only judged where the labels are known (a Namespace object in the
 	// scan) and not for kube-system, where privileged is the expected level.
-	if t.obj == nil || t.name == kubeSystem {
+	if t.Object == nil || t.Name == kubeSystem {
 		return
 	}
 	privileged := has && psaapi.Level(strings.TrimSpace(level)) == psaapi.LevelPrivileged
-	t.check(rec, CtlPSSPrivileged, !privileged, inventory.Path("metadata", "labels", psaapi.EnforceLevelLabel),
+	t.Check(rec, CtlPSSPrivileged, !privileged, inventory.Path("metadata", "labels", psaapi.EnforceLevelLabel),
 		fmt.Sprintf("namespace %q enforces the privileged Pod Security level (%s=privileged), which admits privileged and host-access pods; set it to restricted or baseline",
-			t.name, psaapi.EnforceLevelLabel))
+			t.Name, psaapi.EnforceLevelLabel))
 }
 
 func judgeQuota(idx *index, t *target, ws []*inventory.Object, rec analyzer.Recorder) {
 	ok := false
-	for _, q := range idx.quotas[t.name] {
+	for _, q := range idx.quotas[t.Name] {
 		if len(q.Spec.Hard) > 0 {
 			ok = true
 			break
 		}
 	}
 	msg := fmt.Sprintf("namespace %q runs workloads (%s) but has no ResourceQuota with spec.hard limits; add one capping requests/limits for cpu and memory and the number of pods",
-		t.name, inventory.Names(ws, 3))
-	if len(idx.quotas[t.name]) > 0 {
+		t.Name, inventory.Names(ws, 3))
+	if len(idx.quotas[t.Name]) > 0 {
 		msg = fmt.Sprintf("namespace %q runs workloads (%s) but its ResourceQuotas set no spec.hard limits; add hard limits for cpu, memory and pods",
-			t.name, inventory.Names(ws, 3))
+			t.Name, inventory.Names(ws, 3))
 	}
-	t.check(rec, CtlNoResourceQuota, ok, nil, msg)
+	t.Check(rec, CtlNoResourceQuota, ok, nil, msg)
 }
 
 func judgeLimitRange(idx *index, t *target, ws []*inventory.Object, rec analyzer.Recorder) {
 	ok := false
-	for _, lr := range idx.limits[t.name] {
+	for _, lr := range idx.limits[t.Name] {
 		for _, item := range lr.Spec.Limits {
 			if item.Type == corev1.LimitTypeContainer || item.Type == corev1.LimitTypePod {
 				ok = true
@@ -301,12 +221,12 @@ func judgeLimitRange(idx *index, t *target, ws []*inventory.Object, rec analyzer
 		}
 	}
 	msg := fmt.Sprintf("namespace %q runs workloads (%s) but has no LimitRange; add one with a limit of type Container giving default requests and limits for cpu and memory",
-		t.name, inventory.Names(ws, 3))
-	if len(idx.limits[t.name]) > 0 {
+		t.Name, inventory.Names(ws, 3))
+	if len(idx.limits[t.Name]) > 0 {
 		msg = fmt.Sprintf("namespace %q runs workloads (%s) but its LimitRanges constrain neither containers nor pods; add a limit of type Container with default requests and limits",
-			t.name, inventory.Names(ws, 3))
+			t.Name, inventory.Names(ws, 3))
 	}
-	t.check(rec, CtlNoLimitRange, ok, nil, msg)
+	t.Check(rec, CtlNoLimitRange, ok, nil, msg)
 }
 
 // selectsAll reports whether a pod selector is empty (selects every pod of the namespace).
@@ -326,19 +246,19 @@ func DefaultDeny(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
 }
 
 func judgeDefaultDeny(idx *index, t *target, rec analyzer.Recorder) {
-	policies := idx.policies[t.name]
+	policies := idx.policies[t.Name]
 	var denyIn, denyEg bool
 	for _, o := range policies {
 		in, eg := DefaultDeny(o.Object.(*networkingv1.NetworkPolicy))
 		denyIn = denyIn || in
 		denyEg = denyEg || eg
 	}
-	t.check(rec, CtlNoDenyIngress, denyIn, nil, fmt.Sprintf(
+	t.Check(rec, CtlNoDenyIngress, denyIn, nil, fmt.Sprintf(
 		"namespace %q has no default-deny ingress NetworkPolicy (%s); add one with podSelector: {}, policyTypes: [Ingress] and no ingress rules",
-		t.name, whyNoDeny(policies, true)))
-	t.check(rec, CtlNoDenyEgress, denyEg, nil, fmt.Sprintf(
+		t.Name, whyNoDeny(policies, true)))
+	t.Check(rec, CtlNoDenyEgress, denyEg, nil, fmt.Sprintf(
 		"namespace %q has no default-deny egress NetworkPolicy (%s); add one with podSelector: {}, policyTypes: [Egress] and no egress rules, then allow DNS and required destinations",
-		t.name, whyNoDeny(policies, false)))
+		t.Name, whyNoDeny(policies, false)))
 }
 
 // whyNoDeny explains why none of a namespace's policies is a default-deny for one direction.

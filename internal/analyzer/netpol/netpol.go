@@ -19,11 +19,9 @@ import (
 	"strings"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
-	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/analyzer/nstarget"
 	"github.com/kube4c/kube4c/internal/inventory"
 	netmodel "github.com/kube4c/kube4c/internal/netpol"
-	"github.com/kube4c/kube4c/internal/podspec"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -106,7 +104,7 @@ type analysis struct {
 	// on: the controls whose kinds the source could read (the others are not evaluated).
 	on map[string]bool
 	// targets are the judged namespaces; judged holds their names.
-	targets []*target
+	targets []*nstarget.Target
 	judged  map[string]bool
 	// notes explain, per namespace, the policies left out of the model because the API server
 	// would reject them.
@@ -147,7 +145,7 @@ func (a netpolAnalyzer) Analyze(ctx context.Context, inv *inventory.Inventory, c
 	r.collectNotes()
 	r.targets = targets(inv, cfg)
 	for _, t := range r.targets {
-		r.judged[t.name] = true
+		r.judged[t.Name] = true
 	}
 	for _, step := range []func(context.Context) error{r.namespaces, r.workloads, r.crossEnvironment, r.policies} {
 		if err := ctx.Err(); err != nil {
@@ -183,76 +181,13 @@ func (r *analysis) note(ns string) string {
 
 // --- namespaces ---
 
-// target is a judged namespace: declared by a Namespace object in the scan (obj), or only
-// referred to by workloads (obj nil; with Config.JudgeAllNamespaces). As in the namespace
-// analyzer, findings about a referred-to namespace have no object, and its passes are recorded on
-// a stand-in object that is never used for a failure.
-type target struct {
-	name    string
-	obj     *inventory.Object
-	standIn *inventory.Object
-	loc     inventory.Location
-	first   *inventory.Object
-}
-
-func (t *target) check(rec analyzer.Recorder, id string, ok bool, path inventory.FieldPath, msg string) {
-	if t.obj != nil {
-		rec.Evaluated(id, t.obj)
-		if !ok {
-			rec.Fail(finding.New(id, t.obj, path, msg))
+// targets lists the judged namespaces (nstarget), without the system namespaces.
+func targets(inv *inventory.Inventory, cfg *analyzer.Config) []*nstarget.Target {
+	var out []*nstarget.Target
+	for _, t := range nstarget.List(inv, cfg.JudgeAllNamespaces) {
+		if !systemNamespace(t.Name) {
+			out = append(out, t)
 		}
-		return
-	}
-	if ok {
-		rec.Evaluated(id, t.standIn)
-		return
-	}
-	rec.Fail(finding.Finding{
-		ControlID: id,
-		Resource:  finding.Resource{APIVersion: "v1", Kind: "Namespace", Name: t.name},
-		Location:  t.loc,
-		Message: msg + fmt.Sprintf(" (the scan has no Namespace object for %q; judged because workloads such as %s run in it and --judge-all-namespaces is set)",
-			t.name, t.first.Ref()),
-	})
-}
-
-// targets lists the judged namespaces: those of the Namespace objects of the scan and, with
-// JudgeAllNamespaces, those workloads run in; never the system namespaces.
-func targets(inv *inventory.Inventory, cfg *analyzer.Config) []*target {
-	var out []*target
-	declared := map[string]bool{}
-	for _, o := range inv.OfKind("", "Namespace") {
-		if _, ok := o.Object.(*corev1.Namespace); !ok || o.Name == "" || declared[o.Name] {
-			continue
-		}
-		declared[o.Name] = true
-		if !systemNamespace(o.Name) {
-			out = append(out, &target{name: o.Name, obj: o})
-		}
-	}
-	if !cfg.JudgeAllNamespaces {
-		return out
-	}
-	first := map[string]*inventory.Object{}
-	var names []string
-	for _, o := range inv.Objects() {
-		if o.Namespace == "" || declared[o.Namespace] || systemNamespace(o.Namespace) || !podspec.IsWorkload(o) {
-			continue
-		}
-		if first[o.Namespace] == nil {
-			first[o.Namespace] = o
-			names = append(names, o.Namespace)
-		}
-	}
-	sort.Strings(names)
-	for _, ns := range names {
-		w := first[ns]
-		out = append(out, &target{
-			name:    ns,
-			standIn: &inventory.Object{APIVersion: "v1", Kind: "Namespace", Name: ns, Source: w.Source},
-			loc:     inventory.Location{File: w.Source.File, Line: w.Source.Line},
-			first:   w,
-		})
 	}
 	return out
 }
@@ -262,15 +197,15 @@ func (r *analysis) namespaces(context.Context) error {
 		return nil
 	}
 	for _, t := range r.targets {
-		ns := r.m.Namespaces[t.name]
+		ns := r.m.Namespaces[t.Name]
 		ok := ns != nil && len(ns.Policies) > 0
 		what := "no NetworkPolicy"
-		if len(r.notes[t.name]) > 0 {
+		if len(r.notes[t.Name]) > 0 {
 			what = "no valid NetworkPolicy"
 		}
-		t.check(r.rec, CtlNoPolicy, ok, nil, fmt.Sprintf(
+		t.Check(r.rec, CtlNoPolicy, ok, nil, fmt.Sprintf(
 			"namespace %q has %s, so every pod in it, present and future, accepts connections from any pod of the cluster and may connect anywhere; add a default-deny policy (podSelector: {}, policyTypes: [Ingress, Egress]) and allow the traffic each workload needs%s",
-			t.name, what, r.note(t.name)))
+			t.Name, what, r.note(t.Name)))
 	}
 	return nil
 }
