@@ -26,6 +26,11 @@ const (
 	FromHelm      Origin = "helm"
 	FromKustomize Origin = "kustomize"
 	FromCluster   Origin = "cluster"
+	// FromNode objects describe a node as `kube4c node` read it: its Kubernetes components, files
+	// and host operating system (File is the node file the fact was read from).
+	FromNode Origin = "node"
+	// FromProbe objects are network endpoints `kube4c probe` connected to.
+	FromProbe Origin = "probe"
 )
 
 // StdinFile is the Source.File of objects read from standard input.
