@@ -171,14 +171,15 @@ func notEvaluated(analyzers []analyzer.Analyzer, unavailable []inventory.Unavail
 }
 
 // locate resolves each finding's field path to a file and line, re-reading each object's source
-// once for all of its findings, in parallel.
+// once for all of its findings, in parallel. Findings whose analyzer set a location keep it (node
+// findings point into the configuration file that holds the setting).
 func locate(fs []finding.Finding) {
 	byObj := map[*inventory.Object][]int{}
 	var order []*inventory.Object
 	for i := range fs {
 		o := fs[i].Object
-		if o == nil {
-			continue
+		if o == nil || fs[i].Location.File != "" {
+			continue // nothing to resolve, or the analyzer knew the location
 		}
 		if _, ok := byObj[o]; !ok {
 			order = append(order, o)
