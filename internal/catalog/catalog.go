@@ -103,7 +103,17 @@ type Control struct {
 	Rationale   string     `json:"rationale"`
 	Remediation string     `json:"remediation"`
 	References  References `json:"references"`
+	// Scope is ScopeControlPlane for controls of the control plane's components and files, which
+	// managed services (EKS, GKE, AKS) run for their customers; empty otherwise.
+	Scope Scope `json:"scope,omitempty"`
 }
+
+// Scope groups controls by who can own them.
+type Scope string
+
+// ScopeControlPlane is the scope of controls on the API server, controller manager, scheduler,
+// etcd and their files.
+const ScopeControlPlane Scope = "control-plane"
 
 // Framework names accepted by HasFramework.
 var Frameworks = []string{"pss", "cis", "nsa", "mitre"}

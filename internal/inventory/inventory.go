@@ -174,6 +174,7 @@ type Inventory struct {
 	sorted   bool
 
 	cluster     *ClusterInfo
+	node        *NodeInfo
 	unavailable []Unavailable
 }
 
