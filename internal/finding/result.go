@@ -18,6 +18,14 @@ type NotEvaluated struct {
 	Reason    string `json:"reason"`
 }
 
+// ProviderManaged records a control the platform's provider owns (the control plane of EKS, GKE
+// and AKS): it is not judged, and nothing recorded for it counts as a failure.
+type ProviderManaged struct {
+	ControlID string `json:"control"`
+	Owner     string `json:"owner"`
+	Platform  string `json:"platform"`
+}
+
 // Warning is something the user should know that is not a finding: an exception that matched
 // nothing, an expired exception, an inline ignore naming an unknown control.
 type Warning struct {
@@ -35,6 +43,11 @@ type Result struct {
 	Passed []Check
 	// NotEvaluated lists controls that could not be evaluated.
 	NotEvaluated []NotEvaluated
+	// ProviderManaged lists the controls the platform's provider owns (node scans of managed
+	// services only).
+	ProviderManaged []ProviderManaged
+	// Node describes the node a node scan read (nil otherwise).
+	Node *inventory.NodeInfo
 	// Problems are input errors and warnings (malformed files, refused files, ...).
 	Problems []inventory.Problem
 	// Warnings are exception and configuration warnings.

@@ -15,19 +15,21 @@ import (
 	"github.com/kube4c/kube4c/internal/analyzer/clusterconfig"
 	"github.com/kube4c/kube4c/internal/analyzer/namespace"
 	"github.com/kube4c/kube4c/internal/analyzer/netpol"
+	"github.com/kube4c/kube4c/internal/analyzer/nodeconfig"
 	"github.com/kube4c/kube4c/internal/analyzer/rbac"
 	"github.com/kube4c/kube4c/internal/analyzer/workload"
 	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/exception"
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/platform"
 	"github.com/kube4c/kube4c/internal/source"
 	"github.com/kube4c/kube4c/internal/source/cluster"
 )
 
 // Analyzers returns every analyzer, in a fixed order.
 func Analyzers() []analyzer.Analyzer {
-	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New()}
+	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New(), nodeconfig.New()}
 }
 
 // Options for one scan.
@@ -68,11 +70,17 @@ func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*find
 	// records for it (passes that only mean "nothing seen", or a partial picture) is dropped, so
 	// reports never show both "not evaluated" and results for one control.
 	notEval := notEvaluated(analyzers, inv.Unavailable())
+	// On managed services the provider owns the control plane: whatever is recorded for those
+	// controls is dropped, and the report lists them as provider-managed.
+	managed := providerManaged(inv.Node())
 	var r analyzer.Recorder = rec
-	if len(notEval) > 0 {
+	if len(notEval) > 0 || len(managed) > 0 {
 		skip := map[string]bool{}
 		for _, n := range notEval {
 			skip[n.ControlID] = true
+		}
+		for _, m := range managed {
+			skip[m.ControlID] = true
 		}
 		r = skipRecorder{rec, skip}
 	}
@@ -117,6 +125,8 @@ func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*find
 		PSSVersion: cfg.PSSVersion.String(),
 	}
 	res.NotEvaluated = notEval
+	res.ProviderManaged = managed
+	res.Node = inv.Node()
 	res.Warnings = exception.Apply(res.Findings, opts.Exceptions, opts.Exception)
 	Sort(res.Findings)
 	return res, nil
@@ -138,6 +148,21 @@ func (s skipRecorder) Fail(f finding.Finding) {
 	if !s.skip[f.ControlID] {
 		s.Recorder.Fail(f)
 	}
+}
+
+// providerManaged lists the controls the node's platform provider owns.
+func providerManaged(n *inventory.NodeInfo) []finding.ProviderManaged {
+	if n == nil {
+		return nil
+	}
+	p := platform.Platform(n.Platform)
+	var out []finding.ProviderManaged
+	for _, c := range catalog.All() {
+		if platform.Owner(p, c) == platform.Provider {
+			out = append(out, finding.ProviderManaged{ControlID: c.ID, Owner: platform.Provider, Platform: n.Platform})
+		}
+	}
+	return out
 }
 
 // notEvaluated lists the controls that read a kind the source could not read.
