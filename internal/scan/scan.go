@@ -13,6 +13,7 @@ import (
 
 	"github.com/kube4c/kube4c/internal/analyzer"
 	"github.com/kube4c/kube4c/internal/analyzer/clusterconfig"
+	"github.com/kube4c/kube4c/internal/analyzer/exposure"
 	"github.com/kube4c/kube4c/internal/analyzer/namespace"
 	"github.com/kube4c/kube4c/internal/analyzer/netpol"
 	"github.com/kube4c/kube4c/internal/analyzer/nodeconfig"
@@ -29,7 +30,7 @@ import (
 
 // Analyzers returns every analyzer, in a fixed order.
 func Analyzers() []analyzer.Analyzer {
-	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New(), nodeconfig.New()}
+	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New(), nodeconfig.New(), exposure.New()}
 }
 
 // Options for one scan.
