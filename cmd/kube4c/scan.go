@@ -148,22 +148,27 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 		return &codeError{code: exitError, err: err}
 	}
 
+	return emitReport(c, res, format, minSev, failOn, f.outputFile, f.skipInvalid)
+}
+
+// emitReport writes the report (to --output-file or standard output), repeats problems and
+// warnings on standard error when the report is not a table on the terminal, and returns the
+// exit code the result calls for.
+func emitReport(c *cobra.Command, res *finding.Result, format report.Format, minSev, failOn catalog.Severity, outputFile string, skipInvalid bool) error {
 	wd, _ := os.Getwd()
 	ropts := report.Options{ToolVersion: toolVersion(), MinSeverity: minSev, BaseDir: wd}
 	var out io.Writer = c.OutOrStdout()
-	if f.outputFile == "" {
+	if outputFile == "" {
 		ropts.Color = isTerminal(out)
 	}
-	if f.outputFile != "" {
-		if err := writeFileAtomic(f.outputFile, func(w io.Writer) error { return report.Write(w, format, res, ropts) }); err != nil {
+	if outputFile != "" {
+		if err := writeFileAtomic(outputFile, func(w io.Writer) error { return report.Write(w, format, res, ropts) }); err != nil {
 			return &codeError{code: exitError, err: fmt.Errorf("--output-file: %w", err)}
 		}
 	} else if err := report.Write(out, format, res, ropts); err != nil {
 		return &codeError{code: exitError, err: err}
 	}
-	// Machine-readable formats carry problems inside the report; say so on stderr too, so a CI log
-	// shows why the exit code is 2.
-	if format != report.Table || f.outputFile != "" {
+	if format != report.Table || outputFile != "" {
 		for _, p := range res.Problems {
 			fmt.Fprintf(c.ErrOrStderr(), "%s: %s\n", p.Severity, p.String())
 		}
@@ -171,7 +176,7 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 			fmt.Fprintf(c.ErrOrStderr(), "warning: %s\n", warningText(w))
 		}
 	}
-	return exitFor(res, minSev, failOn, f.skipInvalid)
+	return exitFor(res, minSev, failOn, skipInvalid)
 }
 
 func warningText(w finding.Warning) string {

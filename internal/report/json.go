@@ -9,21 +9,24 @@ import (
 	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
+	"github.com/kube4c/kube4c/internal/platform"
 )
 
 // The JSON report, schema kube4c.io/report/v1 (docs/report.schema.json). Field order here is the
 // output order; every list is present (empty rather than null).
 type jsonReport struct {
-	SchemaVersion string              `json:"schemaVersion"`
-	Tool          jsonTool            `json:"tool"`
-	Settings      jsonSettings        `json:"settings"`
-	Scanned       jsonScanned         `json:"scanned"`
-	Summary       Summary             `json:"summary"`
-	Controls      []ControlSummary    `json:"controls"`
-	Findings      []jsonFinding       `json:"findings"`
-	NotEvaluated  []jsonNotEvaluated  `json:"notEvaluated"`
-	Problems      []inventory.Problem `json:"problems"`
-	Warnings      []finding.Warning   `json:"warnings"`
+	SchemaVersion string             `json:"schemaVersion"`
+	Tool          jsonTool           `json:"tool"`
+	Settings      jsonSettings       `json:"settings"`
+	Scanned       jsonScanned        `json:"scanned"`
+	Summary       Summary            `json:"summary"`
+	Controls      []ControlSummary   `json:"controls"`
+	Findings      []jsonFinding      `json:"findings"`
+	NotEvaluated  []jsonNotEvaluated `json:"notEvaluated"`
+	// ProviderManaged lists controls the platform's provider owns (node scans of managed services).
+	ProviderManaged []jsonProviderManaged `json:"providerManaged"`
+	Problems        []inventory.Problem   `json:"problems"`
+	Warnings        []finding.Warning     `json:"warnings"`
 }
 
 type jsonTool struct {
@@ -39,8 +42,16 @@ type jsonSettings struct {
 }
 
 type jsonScanned struct {
-	Objects int `json:"objects"`
-	Sources int `json:"sources"`
+	Objects int                 `json:"objects"`
+	Sources int                 `json:"sources"`
+	Node    *inventory.NodeInfo `json:"node,omitempty"`
+}
+
+type jsonProviderManaged struct {
+	ControlID string `json:"controlId"`
+	Title     string `json:"title"`
+	Owner     string `json:"owner"`
+	Platform  string `json:"platform"`
 }
 
 type jsonFinding struct {
@@ -52,6 +63,7 @@ type jsonFinding struct {
 	Location    inventory.Location   `json:"location"`
 	Path        string               `json:"path"`
 	Message     string               `json:"message"`
+	Owner       string               `json:"owner"`
 	References  catalog.References   `json:"references"`
 	Fingerprint string               `json:"fingerprint"`
 	Suppressed  bool                 `json:"suppressed"`
@@ -66,16 +78,17 @@ type jsonNotEvaluated struct {
 
 func writeJSON(w io.Writer, v *view, opts Options) error {
 	r := jsonReport{
-		SchemaVersion: SchemaVersion,
-		Tool:          jsonTool{Name: "kube4c", Version: opts.ToolVersion, InformationURI: InformationURI},
-		Settings:      jsonSettings{PSSLevel: v.res.PSSLevel, PSSVersion: v.res.PSSVersion, MinSeverity: opts.MinSeverity},
-		Scanned:       jsonScanned{Objects: v.res.Objects, Sources: v.res.Sources},
-		Summary:       v.summary,
-		Controls:      v.summary.Controls,
-		Findings:      make([]jsonFinding, 0, len(v.items)),
-		NotEvaluated:  make([]jsonNotEvaluated, 0, len(v.notEval)),
-		Problems:      append([]inventory.Problem{}, v.res.Problems...),
-		Warnings:      append([]finding.Warning{}, v.res.Warnings...),
+		SchemaVersion:   SchemaVersion,
+		Tool:            jsonTool{Name: "kube4c", Version: opts.ToolVersion, InformationURI: InformationURI},
+		Settings:        jsonSettings{PSSLevel: v.res.PSSLevel, PSSVersion: v.res.PSSVersion, MinSeverity: opts.MinSeverity},
+		Scanned:         jsonScanned{Objects: v.res.Objects, Sources: v.res.Sources, Node: v.res.Node},
+		Summary:         v.summary,
+		Controls:        v.summary.Controls,
+		Findings:        make([]jsonFinding, 0, len(v.items)),
+		NotEvaluated:    make([]jsonNotEvaluated, 0, len(v.notEval)),
+		ProviderManaged: make([]jsonProviderManaged, 0, len(v.res.ProviderManaged)),
+		Problems:        append([]inventory.Problem{}, v.res.Problems...),
+		Warnings:        append([]finding.Warning{}, v.res.Warnings...),
 	}
 	if r.Controls == nil {
 		r.Controls = []ControlSummary{}
@@ -86,6 +99,13 @@ func writeJSON(w io.Writer, v *view, opts Options) error {
 			jn.Title = c.Title
 		}
 		r.NotEvaluated = append(r.NotEvaluated, jn)
+	}
+	for _, m := range v.res.ProviderManaged {
+		jm := jsonProviderManaged{ControlID: m.ControlID, Owner: m.Owner, Platform: m.Platform}
+		if c, ok := catalog.Lookup(m.ControlID); ok {
+			jm.Title = c.Title
+		}
+		r.ProviderManaged = append(r.ProviderManaged, jm)
 	}
 	// Findings are most of the report (tens of megabytes for a large scan): encode the rest, then
 	// stream the findings one at a time into their place.
@@ -133,6 +153,7 @@ func writeJSON(w io.Writer, v *view, opts Options) error {
 			Location:    it.Location,
 			Path:        it.Path.String(),
 			Message:     it.Message,
+			Owner:       platform.Customer, // the provider's controls are never findings
 			References:  it.Control.References,
 			Fingerprint: Fingerprint(it.Finding),
 			Suppressed:  it.Suppression != nil,

@@ -112,6 +112,10 @@ func writeTable(out io.Writer, v *view, opts Options) error {
 			fmt.Fprintf(&b, "  %s\n", msg)
 		}
 	}
+	if n := len(res.ProviderManaged); n > 0 {
+		fmt.Fprintf(&b, "\n%s (%d)\n", p.heading("PROVIDER-MANAGED"), n)
+		fmt.Fprintf(&b, "  %d control-plane controls are owned by the %s provider and not judged here (listed in -o json).\n", n, sanitize(res.ProviderManaged[0].Platform))
+	}
 	if len(v.notEval) > 0 {
 		fmt.Fprintf(&b, "\n%s (%d)\n", p.heading("NOT EVALUATED"), len(v.notEval))
 		for _, n := range v.notEval {
