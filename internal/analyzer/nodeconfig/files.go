@@ -82,16 +82,15 @@ func file(o *inventory.Object, f *nodeinfo.File, platform string, rec analyzer.R
 		return "CIS " + id
 	}
 	if r.maxMode != 0 {
+		rec.Evaluated(permCtl, o)
 		if f.Mode&^r.maxMode != 0 {
 			rec.Fail(finding.New(permCtl, o, nil, fmt.Sprintf("%s %s has mode %04o; want %04o or stricter (%s)", f.Role, f.Path, f.Mode, r.maxMode, cite(r.cisMode))))
-		} else {
-			rec.Evaluated(permCtl, o)
 		}
 	}
 	owner := ownerText(f)
+	rec.Evaluated(ownCtl, o)
 	for _, want := range r.owners {
 		if owner == want || (want == "root:root" && f.UID == 0 && f.GID == 0) {
-			rec.Evaluated(ownCtl, o)
 			return
 		}
 	}

@@ -98,10 +98,20 @@ func kubelet(k *judge) {
 	}, "every request the kubelet authenticates is allowed, including exec into any pod on the node")
 	k.judgeSetting(CtlKubeletClientCA, sClientCA, func(v string) bool { return v != "" }, "the kubelet cannot authenticate clients by certificate, so the API server's client certificate is not verified")
 	k.judgeSetting(CtlKubeletReadOnlyPort, sReadOnly, func(v string) bool { return v == "0" }, "the read-only port serves pod specs and node metrics with no authentication")
-	k.judgeSetting(CtlKubeletStreamingIdl, sStreaming, func(v string) bool {
-		d, err := duration(v)
-		return err == nil && d > 0
-	}, "streaming connections (exec, attach, port-forward) never time out when idle")
+	// In the config file a zero duration is defaulted to 4h (kubeadm writes 0s on every node);
+	// only the flag set to 0 disables the timeout.
+	if v := k.resolve(sStreaming); v.from == "config" {
+		if d, err := duration(v.v); err == nil && d >= 0 {
+			k.pass(CtlKubeletStreamingIdl)
+		} else {
+			k.fail(CtlKubeletStreamingIdl, v.path, v.loc, "%s is not a valid duration", v.describe(sStreaming))
+		}
+	} else {
+		k.judgeSetting(CtlKubeletStreamingIdl, sStreaming, func(v string) bool {
+			d, err := duration(v)
+			return err == nil && d > 0
+		}, "streaming connections (exec, attach, port-forward) never time out when idle")
+	}
 	k.judgeSetting(CtlKubeletIPTables, sIPTables, isTrue, "the kubelet does not manage the iptables chains that drop martian and masqueraded traffic")
 	rotation(k)
 	k.judgeSetting(CtlKubeletKernelDefs, sKernel, isTrue, "the kubelet silently tunes kernel parameters its pods ask for instead of failing when they differ from its defaults")

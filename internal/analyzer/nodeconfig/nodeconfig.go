@@ -142,6 +142,7 @@ func (k *judge) fail(ctl string, path inventory.FieldPath, loc inventory.Locatio
 	if loc.File != "" {
 		f.Location = loc
 	}
+	k.rec.Evaluated(ctl, k.o)
 	k.rec.Fail(f)
 }
 
