@@ -226,7 +226,7 @@ func resolve(ctx context.Context, h *host, opts Options) *inventory.Problem {
 		case errors.As(err, &de):
 			why = de.Err
 		}
-		return &inventory.Problem{Severity: "error", Resource: h.name, Message: fmt.Sprintf("host %q does not resolve (%s); it was not probed", h.name, why)}
+		return &inventory.Problem{Severity: "error", Resource: h.name, Message: fmt.Sprintf("host does not resolve (%s); it was not probed", why)}
 	}
 	for i, a := range addrs {
 		addrs[i] = a.Unmap()

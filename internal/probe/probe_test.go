@@ -263,7 +263,7 @@ func TestClosedPortAndUnresolvableHost(t *testing.T) {
 	if len(probs) != 2 {
 		t.Fatalf("problems %+v", probs)
 	}
-	if p := probs[0]; p.Severity != "error" || p.Resource != "nowhere.test" || !strings.Contains(p.Message, `host "nowhere.test" does not resolve (no such host)`) {
+	if p := probs[0]; p.Severity != "error" || p.Resource != "nowhere.test" || p.String() != "nowhere.test: host does not resolve (no such host); it was not probed" {
 		t.Errorf("problem %+v", p)
 	}
 	if p := probs[1]; p.Severity != "warning" || p.Resource != "127.0.0.1" || !strings.Contains(p.Message, "no probed port accepted a connection (1 tried)") {

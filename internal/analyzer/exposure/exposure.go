@@ -265,6 +265,10 @@ func apiPlainHTTP(e *probe.Endpoint) string {
 }
 
 func dashboard(e *probe.Endpoint) string {
+	via := "over plain HTTP"
+	if e.Scheme == "https" {
+		via = "over HTTPS"
+	}
 	r := e.Response("/")
 	if r == nil || r.Status != 200 {
 		return ""
@@ -276,13 +280,13 @@ func dashboard(e *probe.Endpoint) string {
 			login = "its login can be skipped (--enable-skip-login, " + probe.DashboardLoginPath + " says so): anyone gets its service account's permissions"
 		}
 		return fmt.Sprintf("the Kubernetes Dashboard answers at %s (GET / served its page %s); %s; reach it with kubectl port-forward or behind an authenticating proxy instead; verify with %s",
-			e.Name(), over(e), login, verify(e, "/"))
+			e.Name(), via, login, verify(e, "/"))
 	case probe.ShapeHeadlamp:
 		return fmt.Sprintf("Headlamp, a Kubernetes web UI, answers at %s (GET / served its page %s): it manages the cluster with the token a user gives it, or its own service account's permissions; reach it with kubectl port-forward or behind an authenticating proxy instead; verify with %s",
-			e.Name(), over(e), verify(e, "/"))
+			e.Name(), via, verify(e, "/"))
 	case probe.ShapeWeaveScope:
 		return fmt.Sprintf("Weave Scope answers at %s (GET / served its page %s): it has no authentication and lets anyone who reaches it open shells in any container of the cluster; remove it or put an authenticating proxy in front; verify with %s",
-			e.Name(), over(e), verify(e, "/"))
+			e.Name(), via, verify(e, "/"))
 	}
 	return ""
 }
