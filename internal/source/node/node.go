@@ -73,17 +73,17 @@ func Load(ctx context.Context, fsys hostfs.FS, opts Options, inv *inventory.Inve
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// HOSTPENDING host, problems := ReadHost(fsys)
-	// HOSTPENDING r.problems = append(r.problems, problems...)
+	host, problems := ReadHost(fsys)
+	r.problems = append(r.problems, problems...)
 
 	info := &inventory.NodeInfo{Root: fsys.String(), Platform: string(opts.Platform), PlatformSource: "--platform"}
 	if opts.Platform == "" {
 		p, why := platform.Detect(fsys)
 		info.Platform, info.PlatformSource = string(p), why
 	}
-	// HOSTPENDING if host != nil {
-	// HOSTPENDING 	info.Hostname = host.Hostname
-	// HOSTPENDING }
+	if host != nil {
+		info.Hostname = host.Hostname
+	}
 	inv.SetNode(info)
 
 	named := map[string]int{}
@@ -94,15 +94,15 @@ func Load(ctx context.Context, fsys hostfs.FS, opts Options, inv *inventory.Inve
 		r.addComponent(c, named[c.Name] > 1)
 	}
 	r.addFiles(comps, static)
-	// HOSTPENDING if host != nil {
-	// HOSTPENDING 	name := host.Hostname
-	// HOSTPENDING 	if name == "" {
-	// HOSTPENDING 		name = "node"
-	// HOSTPENDING 	}
-	// HOSTPENDING 	host.TypeMeta.APIVersion, host.TypeMeta.Kind = nodeinfo.APIVersion, nodeinfo.KindHost
-	// HOSTPENDING 	inv.Add(&inventory.Object{APIVersion: nodeinfo.APIVersion, Kind: nodeinfo.KindHost, Name: name, Object: host,
-	// HOSTPENDING 		Source: inventory.Source{Origin: inventory.FromNode}})
-	// HOSTPENDING }
+	if host != nil {
+		name := host.Hostname
+		if name == "" {
+			name = "node"
+		}
+		host.TypeMeta.APIVersion, host.TypeMeta.Kind = nodeinfo.APIVersion, nodeinfo.KindHost
+		inv.Add(&inventory.Object{APIVersion: nodeinfo.APIVersion, Kind: nodeinfo.KindHost, Name: name, Object: host,
+			Source: inventory.Source{Origin: inventory.FromNode}})
+	}
 	inv.AddProblem(r.problems...)
 	return ctx.Err()
 }

@@ -111,13 +111,21 @@ func etcdEnvFromPod(c *yaml.Node, file string) []nodeinfo.Arg {
 
 // etcdConfigKeys maps the keys of etcd's --config-file to its flags.
 var etcdConfigKeys = map[string]string{
-	"data-dir": "data-dir", "listen-client-urls": "listen-client-urls", "listen-peer-urls": "listen-peer-urls",
-	"client-transport-security.cert-file": "cert-file", "client-transport-security.key-file": "key-file",
-	"client-transport-security.client-cert-auth": "client-cert-auth", "client-transport-security.auto-tls": "auto-tls",
-	"client-transport-security.trusted-ca-file": "trusted-ca-file",
-	"peer-transport-security.cert-file": "peer-cert-file", "peer-transport-security.key-file": "peer-key-file",
-	"peer-transport-security.client-cert-auth": "peer-client-cert-auth", "peer-transport-security.auto-tls": "peer-auto-tls",
-	"peer-transport-security.trusted-ca-file": "peer-trusted-ca-file",
+	"data-dir":           "data-dir",
+	"listen-client-urls": "listen-client-urls",
+	"listen-peer-urls":   "listen-peer-urls",
+
+	"client-transport-security.cert-file":        "cert-file",
+	"client-transport-security.key-file":         "key-file",
+	"client-transport-security.client-cert-auth": "client-cert-auth",
+	"client-transport-security.auto-tls":         "auto-tls",
+	"client-transport-security.trusted-ca-file":  "trusted-ca-file",
+
+	"peer-transport-security.cert-file":        "peer-cert-file",
+	"peer-transport-security.key-file":         "peer-key-file",
+	"peer-transport-security.client-cert-auth": "peer-client-cert-auth",
+	"peer-transport-security.auto-tls":         "peer-auto-tls",
+	"peer-transport-security.trusted-ca-file":  "peer-trusted-ca-file",
 }
 
 // etcdConfigFile applies etcd's --config-file: when it is given, etcd ignores its other flags and
