@@ -85,6 +85,9 @@ func Load(ctx context.Context, fsys hostfs.FS, opts Options, inv *inventory.Inve
 		info.Hostname = host.Hostname
 	}
 	inv.SetNode(info)
+	if info.Platform == string(platform.K3s) {
+		comps = append(comps, r.k3s(comps)...)
+	}
 
 	named := map[string]int{}
 	for _, c := range comps {
@@ -342,4 +345,37 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// K3sEtcdConfig is the configuration file k3s writes for its embedded etcd.
+const K3sEtcdConfig = "/var/lib/rancher/k3s/server/db/etcd/config"
+
+// k3s reads what can be read of a k3s node: k3s runs the API server, controller manager,
+// scheduler and kubelet inside its own process, so their flags are not on any command line kube4c
+// reads; its embedded etcd's configuration file is. The rest is a warning, never a silent pass.
+func (r *reader) k3s(found []*nodeinfo.Component) []*nodeinfo.Component {
+	var out []*nodeinfo.Component
+	has := map[string]bool{}
+	for _, c := range found {
+		has[c.Name] = true
+	}
+	if !has[nodeinfo.Etcd] {
+		if _, err := r.fsys.Stat(K3sEtcdConfig); err == nil {
+			c := &nodeinfo.Component{Name: nodeinfo.Etcd, Found: "k3s", Definition: K3sEtcdConfig,
+				Args: []nodeinfo.Arg{{Name: "config-file", Value: K3sEtcdConfig, HasValue: true}}}
+			c.TypeMeta.APIVersion, c.TypeMeta.Kind = nodeinfo.APIVersion, nodeinfo.KindComponent
+			r.etcdConfigFile(c)
+			out = append(out, c)
+		}
+	}
+	var missing []string
+	for _, n := range []string{nodeinfo.APIServer, nodeinfo.ControllerManager, nodeinfo.Scheduler, nodeinfo.Kubelet} {
+		if !has[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		r.problem("", 0, "k3s runs "+strings.Join(missing, ", ")+" inside the k3s process; kube4c does not read k3s's arguments yet, so their controls are not evaluated (see docs/node.md)")
+	}
+	return out
 }
