@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,12 @@ import (
 
 	"github.com/kube4c/kube4c/internal/source/node/nodetest"
 	"github.com/kube4c/kube4c/internal/testenv"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 )
 
 // nodeReport is the part of the JSON report node scans add.
@@ -227,5 +234,52 @@ func TestE2ENodeProc(t *testing.T) {
 		if fs := rep.findings(ctl, api); len(fs) != 0 {
 			t.Errorf("%s fails on the test environment's API server: %v", ctl, fs)
 		}
+	}
+}
+
+// TestNodeScanJobManifest: deploy/node-scan-job.yaml is accepted by a real API server (server-side
+// dry run) and stays clean under kube4c's own scan at medium severity and above (its host access
+// is suppressed inline, with the reason).
+func TestNodeScanJobManifest(t *testing.T) {
+	file := filepath.Join(repoRoot(t), "deploy", "node-scan-job.yaml")
+	args := []string{"scan", file, "--severity", "medium"}
+	r := kube4c(t, ".", nil, args...)
+	wantCode(t, r, exitOK, args...)
+
+	env := testenv.Start(t)
+	cs, err := kubernetes.NewForConfig(env.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	kinds := 0
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		obj, _, err := clientgoscheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		switch o := obj.(type) {
+		case *corev1.Namespace:
+			// The namespace must exist for the namespaced dry runs.
+			_, err = cs.CoreV1().Namespaces().Create(ctx, o, metav1.CreateOptions{})
+		case *networkingv1.NetworkPolicy:
+			_, err = cs.NetworkingV1().NetworkPolicies(o.Namespace).Create(ctx, o, dry)
+		case *appsv1.DaemonSet:
+			_, err = cs.AppsV1().DaemonSets(o.Namespace).Create(ctx, o, dry)
+		default:
+			t.Fatalf("unexpected %T", obj)
+		}
+		if err != nil {
+			t.Fatalf("%T: %v", obj, err)
+		}
+		kinds++
+	}
+	if kinds != 3 {
+		t.Fatalf("%d objects, want 3", kinds)
 	}
 }
