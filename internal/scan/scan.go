@@ -14,6 +14,7 @@ import (
 	"github.com/kube4c/kube4c/internal/analyzer"
 	"github.com/kube4c/kube4c/internal/analyzer/clusterconfig"
 	"github.com/kube4c/kube4c/internal/analyzer/exposure"
+	"github.com/kube4c/kube4c/internal/analyzer/host"
 	"github.com/kube4c/kube4c/internal/analyzer/namespace"
 	"github.com/kube4c/kube4c/internal/analyzer/netpol"
 	"github.com/kube4c/kube4c/internal/analyzer/nodeconfig"
@@ -30,7 +31,7 @@ import (
 
 // Analyzers returns every analyzer, in a fixed order.
 func Analyzers() []analyzer.Analyzer {
-	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New(), nodeconfig.New(), exposure.New()}
+	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New(), nodeconfig.New(), host.New(), exposure.New()}
 }
 
 // Options for one scan.
