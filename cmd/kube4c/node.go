@@ -25,6 +25,7 @@ type nodeFlags struct {
 	skipInvalid     bool
 	exceptionsFile  string
 	noInlineIgnores bool
+	quiet           bool
 }
 
 func newNodeCmd() *cobra.Command {
@@ -60,6 +61,7 @@ runs the control plane, so its controls are reported as provider-managed, not as
 	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "do not exit 2 because of unreadable files (the problems are still reported)")
 	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md)")
 	fl.BoolVar(&f.noInlineIgnores, "no-inline-ignores", false, "ignore kube4c.io/ignore annotations (for auditors)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not repeat problems and warnings on standard error (they are in the report); for logs that mix both streams")
 	return c
 }
 
@@ -104,5 +106,5 @@ func runNode(c *cobra.Command, f *nodeFlags) error {
 	}
 	res.Sources = 1
 	res.PSSLevel, res.PSSVersion = "", ""
-	return emitReport(c, res, format, minSev, failOn, f.outputFile, f.skipInvalid)
+	return emitReportQuiet(c, res, format, minSev, failOn, f.outputFile, f.skipInvalid, f.quiet)
 }

@@ -155,6 +155,11 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 // warnings on standard error when the report is not a table on the terminal, and returns the
 // exit code the result calls for.
 func emitReport(c *cobra.Command, res *finding.Result, format report.Format, minSev, failOn catalog.Severity, outputFile string, skipInvalid bool) error {
+	return emitReportQuiet(c, res, format, minSev, failOn, outputFile, skipInvalid, false)
+}
+
+// emitReportQuiet is emitReport; quiet leaves problems and warnings in the report only.
+func emitReportQuiet(c *cobra.Command, res *finding.Result, format report.Format, minSev, failOn catalog.Severity, outputFile string, skipInvalid, quiet bool) error {
 	wd, _ := os.Getwd()
 	ropts := report.Options{ToolVersion: toolVersion(), MinSeverity: minSev, BaseDir: wd}
 	var out io.Writer = c.OutOrStdout()
@@ -168,7 +173,7 @@ func emitReport(c *cobra.Command, res *finding.Result, format report.Format, min
 	} else if err := report.Write(out, format, res, ropts); err != nil {
 		return &codeError{code: exitError, err: err}
 	}
-	if format != report.Table || outputFile != "" {
+	if (format != report.Table || outputFile != "") && !quiet {
 		for _, p := range res.Problems {
 			fmt.Fprintf(c.ErrOrStderr(), "%s: %s\n", p.Severity, p.String())
 		}
