@@ -94,8 +94,11 @@ func (d *Document) Scalar(path ...string) (string, bool) {
 
 // Location of the node at path (its key's line for mapping values), or of the document.
 func (d *Document) Location(path ...string) inventory.Location {
+	if d == nil {
+		return inventory.Location{}
+	}
 	loc := inventory.Location{File: d.Path}
-	if d == nil || d.Root == nil {
+	if d.Root == nil {
 		return loc
 	}
 	n := d.Root
