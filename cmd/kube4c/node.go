@@ -4,12 +4,10 @@ import (
 	"time"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
-	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/exception"
 	"github.com/kube4c/kube4c/internal/hostfs"
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/platform"
-	"github.com/kube4c/kube4c/internal/report"
 	"github.com/kube4c/kube4c/internal/scan"
 	nodesource "github.com/kube4c/kube4c/internal/source/node"
 	"github.com/spf13/cobra"
@@ -66,19 +64,9 @@ runs the control plane, so its controls are reported as provider-managed, not as
 }
 
 func runNode(c *cobra.Command, f *nodeFlags) error {
-	format, err := report.ParseFormat(f.output)
+	format, minSev, failOn, err := reportSettings(f.output, f.severity, f.failOn)
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	minSev, err := catalog.ParseSeverity(f.severity)
-	if err != nil {
-		return usageErr("--severity: %v", err)
-	}
-	failOn := catalog.Severity(-1)
-	if f.failOn != "none" {
-		if failOn, err = catalog.ParseSeverity(f.failOn); err != nil {
-			return usageErr("--fail-on: %v (or none)", err)
-		}
+		return err
 	}
 	var plat platform.Platform
 	if f.platform != "" {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
-	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/exception"
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/probe"
@@ -77,19 +76,9 @@ errors, a host that does not resolve (unless --skip-invalid), or an interruption
 }
 
 func runProbe(c *cobra.Command, f *probeFlags, args []string) error {
-	format, err := report.ParseFormat(f.output)
+	format, minSev, failOn, err := reportSettings(f.output, f.severity, f.failOn)
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	minSev, err := catalog.ParseSeverity(f.severity)
-	if err != nil {
-		return usageErr("--severity: %v", err)
-	}
-	failOn := catalog.Severity(-1)
-	if f.failOn != "none" {
-		if failOn, err = catalog.ParseSeverity(f.failOn); err != nil {
-			return usageErr("--fail-on: %v (or none)", err)
-		}
+		return err
 	}
 	if f.timeout <= 0 {
 		return usageErr("--timeout must be positive")

@@ -92,19 +92,9 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	if len(args) == 0 {
 		args = []string{"."}
 	}
-	format, err := report.ParseFormat(f.output)
+	format, minSev, failOn, err := reportSettings(f.output, f.severity, f.failOn)
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	minSev, err := catalog.ParseSeverity(f.severity)
-	if err != nil {
-		return usageErr("--severity: %v", err)
-	}
-	failOn := catalog.Severity(-1)
-	if f.failOn != "none" {
-		if failOn, err = catalog.ParseSeverity(f.failOn); err != nil {
-			return usageErr("--fail-on: %v (or none)", err)
-		}
+		return err
 	}
 	cfg := analyzer.DefaultConfig()
 	if cfg.PSSLevel, err = psaapi.ParseLevel(f.pssLevel); err != nil || cfg.PSSLevel == psaapi.LevelPrivileged {
@@ -149,6 +139,26 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	}
 
 	return emitReport(c, res, format, minSev, failOn, f.outputFile, f.skipInvalid)
+}
+
+// reportSettings parses the -o, --severity and --fail-on flags every reporting command has;
+// failOn is -1 for "none".
+func reportSettings(output, severity, failOnFlag string) (report.Format, catalog.Severity, catalog.Severity, error) {
+	format, err := report.ParseFormat(output)
+	if err != nil {
+		return "", 0, 0, usageErr("%v", err)
+	}
+	minSev, err := catalog.ParseSeverity(severity)
+	if err != nil {
+		return "", 0, 0, usageErr("--severity: %v", err)
+	}
+	failOn := catalog.Severity(-1)
+	if failOnFlag != "none" {
+		if failOn, err = catalog.ParseSeverity(failOnFlag); err != nil {
+			return "", 0, 0, usageErr("--fail-on: %v (or none)", err)
+		}
+	}
+	return format, minSev, failOn, nil
 }
 
 // emitReport writes the report (to --output-file or standard output), repeats problems and
