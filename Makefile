@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLooksLikeCredential$$' -fuzztime $(FUZZTIME) ./internal/credential/
 	$(GO) test -run '^$$' -fuzz '^FuzzModel$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/rbac/
 	$(GO) test -run '^$$' -fuzz '^FuzzPolicies$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/netpol/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadTar$$' -fuzztime $(FUZZTIME) ./internal/hostfs/
 	$(GO) test -run '^$$' -fuzz '^FuzzHostFiles$$' -fuzztime $(FUZZTIME) ./internal/source/node/
 	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/probe/
 
