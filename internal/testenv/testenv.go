@@ -28,7 +28,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -498,20 +497,7 @@ func (e *Env) tails(lines int) string {
 }
 
 func etcdHealthy(ctx context.Context, etcdURL string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, etcdURL+"/health", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"true"`) {
-		return fmt.Errorf("etcd /health: %s %s", resp.Status, body)
-	}
-	return nil
+	return etcdHealthyWith(ctx, http.DefaultClient, etcdURL)
 }
 
 // etcdEnviron is the environment without ETCD_* variables, which etcd would
