@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"time"
 
 	"github.com/kube4c/kube4c/internal/analyzer"
@@ -15,6 +16,7 @@ import (
 
 type nodeFlags struct {
 	root            string
+	proc            string
 	platform        string
 	output          string
 	outputFile      string
@@ -51,6 +53,7 @@ runs the control plane, so its controls are reported as provider-managed, not as
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.root, "root", "/", "the node's filesystem: / (this host), a directory holding a copy, or a tar archive of one")
+	fl.StringVar(&f.proc, "proc", "", "read processes from this proc filesystem instead of ROOT/proc (in a pod with hostPID and the node's / at /host: --root /host --proc /proc)")
 	fl.StringVar(&f.platform, "platform", "", "self-managed, eks, gke, aks or k3s (default: detected from the node's files)")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, sarif or junit")
 	fl.StringVar(&f.outputFile, "output-file", "", "write the report to this file instead of standard output")
@@ -83,6 +86,12 @@ func runNode(c *cobra.Command, f *nodeFlags) error {
 	fsys, err := hostfs.Open(f.root)
 	if err != nil {
 		return usageErr("--root: %v", err)
+	}
+	if f.proc != "" {
+		if st, err := os.Stat(f.proc); err != nil || !st.IsDir() {
+			return usageErr("--proc %s: not a directory", f.proc)
+		}
+		fsys = hostfs.Mount(fsys, "/proc", hostfs.Dir(f.proc))
 	}
 	inv := inventory.New()
 	if err := nodesource.Load(c.Context(), fsys, nodesource.Options{Platform: plat}, inv); err != nil {

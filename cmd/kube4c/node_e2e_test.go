@@ -151,6 +151,17 @@ func TestE2ENodeBadInput(t *testing.T) {
 	if !strings.Contains(r.stderr, "--root") {
 		t.Errorf("missing root: %s", r)
 	}
+	r = kube4c(t, ".", nil, "node", "--root", t.TempDir(), "--proc", filepath.Join(t.TempDir(), "absent"))
+	wantCode(t, r, exitError)
+	if !strings.Contains(r.stderr, "--proc") {
+		t.Errorf("missing proc: %s", r)
+	}
+	// An empty tree is not a node: say so instead of reporting nothing.
+	r = kube4c(t, ".", nil, "node", "--root", t.TempDir(), "-o", "json")
+	wantCode(t, r, exitOK)
+	if rep := parseNodeReport(t, r); len(rep.Problems) == 0 || !strings.Contains(rep.Problems[0].Message, "no Kubernetes component found") {
+		t.Errorf("empty root: %s", r)
+	}
 	r = kube4c(t, ".", nil, "node", "--platform", "openshift")
 	wantCode(t, r, exitError)
 	if !strings.Contains(r.stderr, "unknown platform") {
@@ -200,7 +211,16 @@ func TestE2ENodeBadInput(t *testing.T) {
 func TestE2ENodeProc(t *testing.T) {
 	env := testenv.Start(t)
 	pids := env.PIDs()
-	args := []string{"node", "-o", "json", "--fail-on", "none", "--platform", "self-managed"}
+	t.Run("host", func(t *testing.T) {
+		nodeProc(t, pids, "node", "-o", "json", "--fail-on", "none", "--platform", "self-managed")
+	})
+	// As in deploy/node-scan-job.yaml: the node's files under --root, its processes from --proc.
+	t.Run("root and proc", func(t *testing.T) {
+		nodeProc(t, pids, "node", "--root", t.TempDir(), "--proc", "/proc", "-o", "json", "--fail-on", "none", "--platform", "self-managed")
+	})
+}
+
+func nodeProc(t *testing.T, pids map[string]int, args ...string) {
 	r := kube4c(t, ".", nil, args...)
 	wantCode(t, r, exitOK, args...)
 	rep := parseNodeReport(t, r)

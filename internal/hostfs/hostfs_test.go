@@ -191,3 +191,28 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("Open(dir) = %v, %v", f, err)
 	}
 }
+
+func TestMount(t *testing.T) {
+	base, proc := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(proc, "42"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(proc, "42", "cmdline"), []byte("kubelet\x00"), 0o444)
+	os.WriteFile(filepath.Join(base, "hostname"), []byte("node-1"), 0o644)
+	if err := os.Mkdir(filepath.Join(base, "proc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := Mount(Dir(base), "/proc", Dir(proc))
+	if b, err := f.ReadFile("/proc/42/cmdline"); err != nil || string(b) != "kubelet\x00" {
+		t.Errorf("ReadFile(/proc/42/cmdline) = %q, %v", b, err)
+	}
+	if names, err := f.ReadDir("/proc"); err != nil || !reflect.DeepEqual(names, []string{"42"}) {
+		t.Errorf("ReadDir(/proc) = %v, %v", names, err)
+	}
+	if b, err := f.ReadFile("/hostname"); err != nil || string(b) != "node-1" {
+		t.Errorf("ReadFile(/hostname) = %q, %v", b, err)
+	}
+	if _, err := f.Stat("/processes"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a path that only starts like the mount point went to it: %v", err)
+	}
+}

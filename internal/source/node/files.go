@@ -145,7 +145,7 @@ func (r *reader) addFile(p, role string, class nodeinfo.Class, plane string, opt
 	info, err := r.fsys.Stat(p)
 	if err != nil {
 		if !optional || !isNotExist(err) {
-			r.problem(p, 0, role+": "+err.Error())
+			r.problem(p, 0, role+": "+errText(err))
 		}
 		return false
 	}

@@ -96,6 +96,10 @@ func Load(ctx context.Context, fsys hostfs.FS, opts Options, inv *inventory.Inve
 	for _, c := range comps {
 		r.addComponent(c, named[c.Name] > 1)
 	}
+	if len(comps) == 0 && info.Platform != string(platform.K3s) {
+		r.problem("", 0, "no Kubernetes component found: no kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kubelet or kube-proxy process in /proc, no static pod manifest in "+manifestDir+
+			" and no kubelet systemd unit; is "+fsys.String()+" a node's filesystem (and readable: run as root)?")
+	}
 	r.addFiles(comps, static)
 	if host != nil {
 		name := host.Hostname
@@ -119,11 +123,19 @@ func (r *reader) read(p string) []byte {
 	b, err := r.fsys.ReadFile(p)
 	if err != nil {
 		if !isNotExist(err) {
-			r.problems = append(r.problems, inventory.Problem{Severity: "warning", File: p, Message: err.Error()})
+			r.problems = append(r.problems, inventory.Problem{Severity: "warning", File: p, Message: errText(err)})
 		}
 		return nil
 	}
 	return b
+}
+
+// errText adds the likely remedy to permission errors: the files kube4c node reads are root's.
+func errText(err error) string {
+	if errors.Is(err, fs.ErrPermission) {
+		return err.Error() + " (run kube4c node as root)"
+	}
+	return err.Error()
 }
 
 // names reads /etc/passwd or /etc/group: id → name.
@@ -302,8 +314,8 @@ func (r *reader) addComponent(c *nodeinfo.Component, several bool) {
 func (r *reader) document(p, what string) *nodeinfo.Document {
 	b, err := r.fsys.ReadFile(p)
 	if err != nil {
-		d := &nodeinfo.Document{Path: p, Err: err.Error()}
-		r.problem(p, 0, what+": "+err.Error())
+		d := &nodeinfo.Document{Path: p, Err: errText(err)}
+		r.problem(p, 0, what+": "+errText(err))
 		return d
 	}
 	d := nodeinfo.ParseDocument(p, b)
