@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPolicies$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/netpol/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadTar$$' -fuzztime $(FUZZTIME) ./internal/hostfs/
 	$(GO) test -run '^$$' -fuzz '^FuzzHostFiles$$' -fuzztime $(FUZZTIME) ./internal/source/node/
+	$(GO) test -run '^$$' -fuzz '^FuzzNodeFiles$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/source/node/
 	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/probe/
 
 clean:
