@@ -313,15 +313,21 @@ func requestTimeout(k *judge) {
 	}
 }
 
+// plainHTTP returns the http:// URLs of a list.
+func plainHTTP(urls []string) []string {
+	var out []string
+	for _, u := range urls {
+		if strings.HasPrefix(u, "http://") {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // etcdClient judges the API server's connection to etcd (CIS 1.2.23, 1.2.26).
 func etcdClient(k *judge) {
 	servers, sa, _ := k.c.ListFlag("etcd-servers")
-	var plain []string
-	for _, s := range servers {
-		if strings.HasPrefix(s, "http://") {
-			plain = append(plain, s)
-		}
-	}
+	plain := plainHTTP(servers)
 	var missing []string
 	for _, f := range []string{"etcd-certfile", "etcd-keyfile", "etcd-cafile"} {
 		if v, _, ok := k.c.Flag(f); !ok || v == "" {
@@ -475,12 +481,7 @@ func controllerManager(k *judge) {
 // etcd judges etcd (CIS 2.1-2.6).
 func etcd(k *judge) {
 	urls, ua, _ := k.c.ListFlag("listen-client-urls")
-	var plain []string
-	for _, u := range urls {
-		if strings.HasPrefix(u, "http://") {
-			plain = append(plain, u)
-		}
-	}
+	plain := plainHTTP(urls)
 	if len(plain) > 0 {
 		k.fail(CtlEtcdClientTLS, inventory.FieldPath{"--listen-client-urls"}, ua.Location, "etcd serves clients over plain HTTP on %s", strings.Join(plain, ", "))
 	} else {

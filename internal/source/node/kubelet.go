@@ -1,7 +1,9 @@
 package node
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/kube4c/kube4c/internal/inventory"
@@ -81,7 +83,7 @@ func (r *reader) kubeletUnitFiles() []unitFile {
 			}
 		}
 	}
-	for _, n := range sortedKeys(dropins) {
+	for _, n := range slices.Sorted(maps.Keys(dropins)) {
 		if b := r.read(dropins[n]); b != nil {
 			out = append(out, unitFile{dropins[n], b})
 		}

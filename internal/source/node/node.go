@@ -11,7 +11,6 @@ import (
 	"errors"
 	"io/fs"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -348,16 +347,6 @@ func (r *reader) readFiles(c *nodeinfo.Component) {
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 // K3sEtcdConfig is the configuration file k3s writes for its embedded etcd.
 const K3sEtcdConfig = "/var/lib/rancher/k3s/server/db/etcd/config"

@@ -1,7 +1,9 @@
 package node
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/kube4c/kube4c/internal/inventory"
@@ -141,7 +143,7 @@ func (r *reader) etcdConfigFile(c *nodeinfo.Component) {
 		return
 	}
 	var args []nodeinfo.Arg
-	for _, key := range sortedKeys(etcdConfigKeys) {
+	for _, key := range slices.Sorted(maps.Keys(etcdConfigKeys)) {
 		segs := strings.Split(key, ".")
 		n := d.Get(segs...)
 		if n == nil || n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
