@@ -15,15 +15,10 @@ import (
 )
 
 type nodeFlags struct {
+	reportFlags
 	root            string
 	proc            string
 	platform        string
-	output          string
-	outputFile      string
-	severity        string
-	failOn          string
-	skipInvalid     bool
-	exceptionsFile  string
 	noInlineIgnores bool
 	quiet           bool
 }
@@ -55,12 +50,7 @@ runs the control plane, so its controls are reported as provider-managed, not as
 	fl.StringVar(&f.root, "root", "/", "the node's filesystem: / (this host), a directory holding a copy, or a tar archive of one")
 	fl.StringVar(&f.proc, "proc", "", "read processes from this proc filesystem instead of ROOT/proc (in a pod with hostPID and the node's / at /host: --root /host --proc /proc)")
 	fl.StringVar(&f.platform, "platform", "", "self-managed, eks, gke, aks or k3s (default: detected from the node's files)")
-	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, sarif or junit")
-	fl.StringVar(&f.outputFile, "output-file", "", "write the report to this file instead of standard output")
-	fl.StringVar(&f.severity, "severity", "info", "report only findings of this severity or higher (info, low, medium, high, critical)")
-	fl.StringVar(&f.failOn, "fail-on", "info", "exit 1 when a reported, unsuppressed finding has this severity or higher; 'none' never fails on findings")
-	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "do not exit 2 because of unreadable files (the problems are still reported)")
-	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md)")
+	f.reportFlags.register(fl, "do not exit 2 because of unreadable files (the problems are still reported)", "exceptions file (see docs/exceptions.md)")
 	fl.BoolVar(&f.noInlineIgnores, "no-inline-ignores", false, "ignore kube4c.io/ignore annotations (for auditors)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "do not repeat problems and warnings on standard error (they are in the report); for logs that mix both streams")
 	return c

@@ -19,14 +19,9 @@ import (
 )
 
 type probeFlags struct {
-	output         string
-	outputFile     string
-	severity       string
-	failOn         string
-	skipInvalid    bool
-	exceptionsFile string
-	timeout        time.Duration
-	concurrency    int
+	reportFlags
+	timeout     time.Duration
+	concurrency int
 }
 
 // maxConcurrency bounds --concurrency: kube4c probes hosts the user names, it is not a scanner
@@ -64,12 +59,7 @@ errors, a host that does not resolve (unless --skip-invalid), or an interruption
 		RunE: func(c *cobra.Command, args []string) error { return runProbe(c, f, args) },
 	}
 	fl := c.Flags()
-	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, sarif or junit")
-	fl.StringVar(&f.outputFile, "output-file", "", "write the report to this file instead of standard output")
-	fl.StringVar(&f.severity, "severity", "info", "report only findings of this severity or higher (info, low, medium, high, critical)")
-	fl.StringVar(&f.failOn, "fail-on", "info", "exit 1 when a reported, unsuppressed finding has this severity or higher; 'none' never fails on findings")
-	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "do not exit 2 because a host does not resolve (the problem is still reported)")
-	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md); findings are about kind Endpoint, named HOST:PORT")
+	f.reportFlags.register(fl, "do not exit 2 because a host does not resolve (the problem is still reported)", "exceptions file (see docs/exceptions.md); findings are about kind Endpoint, named HOST:PORT")
 	fl.DurationVar(&f.timeout, "timeout", probe.DefaultTimeout, "limit for each host lookup, connection, TLS handshake and request")
 	fl.IntVar(&f.concurrency, "concurrency", probe.DefaultConcurrency, fmt.Sprintf("endpoints probed at once (1-%d)", maxConcurrency))
 	return c

@@ -16,7 +16,6 @@ import (
 	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/exception"
 	"github.com/kube4c/kube4c/internal/finding"
-	"github.com/kube4c/kube4c/internal/report"
 	"github.com/kube4c/kube4c/internal/scan"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -24,19 +23,14 @@ import (
 )
 
 type scanFlags struct {
+	reportFlags
 	namespace          string
-	output             string
-	outputFile         string
-	severity           string
-	failOn             string
-	skipInvalid        bool
 	pssLevel           string
 	pssVersion         string
 	allowedRegistries  []string
 	untrustedLabel     string
 	sandboxClasses     []string
 	judgeAllNamespaces bool
-	exceptionsFile     string
 	noInlineIgnores    bool
 	rbacPathDepth      int
 	envLabelKeys       []string
@@ -65,18 +59,13 @@ list are reported as warnings and their controls as not evaluated.`,
 	}
 	fl := c.Flags()
 	fl.StringVarP(&f.namespace, "namespace", "n", "default", "namespace for namespaced objects that have none (also the Helm release namespace); with --cluster, the namespaces to scan (comma-separated; default all)")
-	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, json, sarif or junit")
-	fl.StringVar(&f.outputFile, "output-file", "", "write the report to this file instead of standard output")
-	fl.StringVar(&f.severity, "severity", "info", "report only findings of this severity or higher (info, low, medium, high, critical)")
-	fl.StringVar(&f.failOn, "fail-on", "info", "exit 1 when a reported, unsuppressed finding has this severity or higher; 'none' never fails on findings")
-	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "do not exit 2 because of malformed or unreadable input (the problems are still reported)")
 	fl.StringVar(&f.pssLevel, "pss-level", "restricted", "Pod Security Standards level to evaluate: baseline or restricted (restricted includes baseline)")
 	fl.StringVar(&f.pssVersion, "pss-version", "latest", "Pod Security Standards version: latest or v1.N")
 	fl.StringSliceVar(&f.allowedRegistries, "allowed-registries", nil, "registries (and path prefixes) images may come from, e.g. ghcr.io/acme,registry.local:5000")
 	fl.StringVar(&f.untrustedLabel, "untrusted-label", analyzer.DefaultConfig().UntrustedLabel, "label (key=value or key) marking workloads that run untrusted code and must be sandboxed")
 	fl.StringSliceVar(&f.sandboxClasses, "sandbox-runtime-classes", analyzer.DefaultConfig().SandboxRuntimeClasses, "runtimeClassName values that count as sandboxed")
 	fl.BoolVar(&f.judgeAllNamespaces, "judge-all-namespaces", false, "also judge namespaces that workloads refer to but the scan has no Namespace object for (see docs/namespaces.md)")
-	fl.StringVar(&f.exceptionsFile, "exceptions", "", "exceptions file (see docs/exceptions.md)")
+	f.reportFlags.register(fl, "do not exit 2 because of malformed or unreadable input (the problems are still reported)", "exceptions file (see docs/exceptions.md)")
 	fl.BoolVar(&f.noInlineIgnores, "no-inline-ignores", false, "ignore kube4c.io/ignore annotations (for auditors)")
 	fl.IntVar(&f.rbacPathDepth, "rbac-path-depth", analyzer.DefaultConfig().RBACPathDepth, "longest privilege-escalation chain (in steps) the RBAC path controls follow")
 	fl.StringSliceVar(&f.envLabelKeys, "env-label-keys", analyzer.DefaultConfig().EnvironmentLabelKeys, "Namespace label keys that name an environment: traffic between namespaces whose values differ is reported (cluster/netpol-cross-environment)")
@@ -139,59 +128,6 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	}
 
 	return emitReport(c, res, format, minSev, failOn, f.outputFile, f.skipInvalid)
-}
-
-// reportSettings parses the -o, --severity and --fail-on flags every reporting command has;
-// failOn is -1 for "none".
-func reportSettings(output, severity, failOnFlag string) (report.Format, catalog.Severity, catalog.Severity, error) {
-	format, err := report.ParseFormat(output)
-	if err != nil {
-		return "", 0, 0, usageErr("%v", err)
-	}
-	minSev, err := catalog.ParseSeverity(severity)
-	if err != nil {
-		return "", 0, 0, usageErr("--severity: %v", err)
-	}
-	failOn := catalog.Severity(-1)
-	if failOnFlag != "none" {
-		if failOn, err = catalog.ParseSeverity(failOnFlag); err != nil {
-			return "", 0, 0, usageErr("--fail-on: %v (or none)", err)
-		}
-	}
-	return format, minSev, failOn, nil
-}
-
-// emitReport writes the report (to --output-file or standard output), repeats problems and
-// warnings on standard error when the report is not a table on the terminal, and returns the
-// exit code the result calls for.
-func emitReport(c *cobra.Command, res *finding.Result, format report.Format, minSev, failOn catalog.Severity, outputFile string, skipInvalid bool) error {
-	return emitReportQuiet(c, res, format, minSev, failOn, outputFile, skipInvalid, false)
-}
-
-// emitReportQuiet is emitReport; quiet leaves problems and warnings in the report only.
-func emitReportQuiet(c *cobra.Command, res *finding.Result, format report.Format, minSev, failOn catalog.Severity, outputFile string, skipInvalid, quiet bool) error {
-	wd, _ := os.Getwd()
-	ropts := report.Options{ToolVersion: toolVersion(), MinSeverity: minSev, BaseDir: wd}
-	var out io.Writer = c.OutOrStdout()
-	if outputFile == "" {
-		ropts.Color = isTerminal(out)
-	}
-	if outputFile != "" {
-		if err := writeFileAtomic(outputFile, func(w io.Writer) error { return report.Write(w, format, res, ropts) }); err != nil {
-			return &codeError{code: exitError, err: fmt.Errorf("--output-file: %w", err)}
-		}
-	} else if err := report.Write(out, format, res, ropts); err != nil {
-		return &codeError{code: exitError, err: err}
-	}
-	if (format != report.Table || outputFile != "") && !quiet {
-		for _, p := range res.Problems {
-			fmt.Fprintf(c.ErrOrStderr(), "%s: %s\n", p.Severity, p.String())
-		}
-		for _, w := range res.Warnings {
-			fmt.Fprintf(c.ErrOrStderr(), "warning: %s\n", warningText(w))
-		}
-	}
-	return exitFor(res, minSev, failOn, skipInvalid)
 }
 
 func warningText(w finding.Warning) string {
