@@ -99,7 +99,7 @@ func TestAlphaGates(t *testing.T) {
 	var gates []string
 	for _, l := range strings.Split(string(out), "\n") {
 		l = strings.TrimSpace(l)
-		if name, rest, ok := strings.Cut(l, "=true|false (ALPHA"); ok && rest != "" || ok {
+		if name, _, ok := strings.Cut(l, "=true|false (ALPHA"); ok {
 			name = strings.TrimPrefix(name, "kube:")
 			if !strings.Contains(name, ":") && !slices.Contains(gates, name) {
 				gates = append(gates, name)
