@@ -4,6 +4,7 @@
 package finding
 
 import (
+	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/inventory"
 )
 
@@ -51,6 +52,45 @@ type Finding struct {
 	Message  string
 	// Suppression is set when an exception or inline annotation suppresses the finding.
 	Suppression *Suppression
+	// Severity, when set, replaces the control's severity for this finding: a vulnerable package
+	// is as severe as its advisory's CVSS score.
+	Severity *catalog.Severity
+	// Vulnerability is set on findings about a vulnerable package.
+	Vulnerability *Vulnerability
+}
+
+// Vulnerability describes the advisory and the package of a vulnerable-package finding.
+type Vulnerability struct {
+	// ID is the OSV ID of the advisory; Aliases its other IDs (CVE-... first when there is one).
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases,omitempty"`
+	Summary string   `json:"summary,omitempty"`
+	URL     string   `json:"url,omitempty"`
+	// Score is the CVSS base score and SeverityFrom the vector (or other source) the severity
+	// was computed from.
+	Score        float64 `json:"score,omitempty"`
+	SeverityFrom string  `json:"severityFrom,omitempty"`
+	// The package: name, OSV ecosystem, package URL, the file it was read from and the image
+	// layer that introduced it.
+	Package   string `json:"package"`
+	Ecosystem string `json:"ecosystem,omitempty"`
+	PURL      string `json:"purl,omitempty"`
+	Path      string `json:"path,omitempty"`
+	Layer     string `json:"layer,omitempty"`
+	Installed string `json:"installedVersion"`
+	// Fixed is the lowest version that fixes the advisory ("" when no fix is known).
+	Fixed string `json:"fixedVersion,omitempty"`
+}
+
+// EffectiveSeverity is the finding's Severity when set, else its control's.
+func (f *Finding) EffectiveSeverity() catalog.Severity {
+	if f.Severity != nil {
+		return *f.Severity
+	}
+	if c, ok := catalog.Lookup(f.ControlID); ok {
+		return c.Severity
+	}
+	return catalog.Info
 }
 
 // New builds a finding about an inventory object.
