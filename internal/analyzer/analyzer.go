@@ -9,6 +9,7 @@ import (
 	"github.com/kube4c/kube4c/internal/finding"
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/rbac"
+	"github.com/kube4c/kube4c/internal/vulndb"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	psaapi "k8s.io/pod-security-admission/api"
 )
@@ -71,6 +72,14 @@ type Config struct {
 	// env=prod): traffic between namespaces whose values differ for a key is reported (see
 	// docs/netpol.md). Empty: nothing is judged.
 	EnvironmentLabelKeys []string
+	// Vulns finds the advisories affecting images' packages (the OSV database). Nil: the
+	// vulnerable-package control is not evaluated and the scan says so.
+	Vulns vulndb.Matcher
+	// IgnoreUnfixed drops advisories that no released version fixes (--ignore-unfixed).
+	IgnoreUnfixed bool
+	// RequireSignatures makes the image signature control judge images (a key or policy is
+	// configured, and images carry the outcome of verifying their signatures).
+	RequireSignatures bool
 }
 
 // DefaultConfig returns the default options.
