@@ -151,8 +151,7 @@ func exitFor(res *finding.Result, minSev, failOn catalog.Severity, skipInvalid b
 	}
 	n := 0
 	for _, fd := range res.Findings {
-		ctl, _ := catalog.Lookup(fd.ControlID)
-		if fd.Suppression == nil && ctl.Severity >= minSev && ctl.Severity >= failOn {
+		if sev := fd.EffectiveSeverity(); fd.Suppression == nil && sev >= minSev && sev >= failOn {
 			n++
 		}
 	}

@@ -2,11 +2,13 @@ package exception
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/image"
 	"github.com/kube4c/kube4c/internal/inventory"
 )
 
@@ -70,7 +72,7 @@ func Apply(findings []finding.Finding, set *Set, opts Options) []finding.Warning
 			}
 			matched[i]++
 			if sup == nil {
-				sup = &finding.Suppression{Kind: "exception", Justification: e.justification, Exception: e.id, Expires: e.expires}
+				sup = &finding.Suppression{Kind: "exception", Justification: e.justification, Exception: e.id, Expires: e.expires, VEXJustification: e.vex}
 			}
 		}
 		if opts.InlineIgnores && f.Object != nil {
@@ -155,6 +157,21 @@ func (e *entry) matches(f *finding.Finding, lf *labelFetcher) bool {
 	}
 	if e.names != nil && !matchAny(e.names, f.Resource.Name) {
 		return false
+	}
+	if e.images != nil && (f.Resource.Kind != image.Kind || !matchAny(e.images, f.Resource.Name)) {
+		return false
+	}
+	if e.vulns != nil || e.pkgs != nil {
+		v := f.Vulnerability
+		if v == nil {
+			return false
+		}
+		if e.pkgs != nil && !matchAny(e.pkgs, v.Package) {
+			return false
+		}
+		if e.vulns != nil && !matchAny(e.vulns, v.ID) && !slices.ContainsFunc(v.Aliases, func(a string) bool { return matchAny(e.vulns, a) }) {
+			return false
+		}
 	}
 	if e.labels != nil {
 		labels, ok := lf.get()

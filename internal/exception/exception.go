@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,12 @@ type entry struct {
 	namespaces []glob // nil: any namespace
 	names      []glob // nil: any name
 	labels     map[string]string
+	vulns      []glob // nil: any (or no) advisory; else the finding's advisory ID or an alias
+	pkgs       []glob // nil: any package; else the vulnerable package's name
+	images     []glob // nil: any resource; else the name of the Image the finding is about
+
+	// vex is the VEX justification (OpenVEX not_affected justifications), "" when none.
+	vex string
 
 	justification string
 	expires       string    // as written
@@ -366,7 +373,17 @@ func (p *parser) entries(n *yaml.Node, set *Set) {
 	}
 }
 
-var entryFields = []string{"name", "controls", "match", "justification", "expires"}
+var entryFields = []string{"name", "controls", "match", "justification", "vexJustification", "expires"}
+
+// VEXJustifications are the justifications OpenVEX (and CISA's minimum requirements for VEX)
+// define for a not_affected status.
+var VEXJustifications = []string{
+	"component_not_present",
+	"vulnerable_code_not_present",
+	"vulnerable_code_not_in_execute_path",
+	"vulnerable_code_cannot_be_controlled_by_adversary",
+	"inline_mitigations_already_exist",
+}
 
 func (p *parser) entry(n *yaml.Node, where string) *entry {
 	if n.Kind != yaml.MappingNode {
@@ -399,11 +416,22 @@ func (p *parser) entry(n *yaml.Node, where string) *entry {
 					p.errf(f.val.Line, "%s: must not be empty: say why the findings are acceptable", fw)
 				}
 			}
+		case "vexJustification":
+			if v, ok := p.str(f.val, fw); ok {
+				v = strings.TrimSpace(v)
+				if !slices.Contains(VEXJustifications, v) {
+					p.errf(f.val.Line, "%s: %s is not an OpenVEX justification (want one of %s)", fw, short(v), strings.Join(VEXJustifications, ", "))
+				}
+				e.vex = v
+			}
 		case "expires":
 			if v, ok := p.str(f.val, fw); ok {
 				p.expires(strings.TrimSpace(v), f.val.Line, fw, e)
 			}
 		}
+	}
+	if e.vex != "" && e.vulns == nil {
+		p.errf(n.Line, "%s: vexJustification says why advisories do not apply: name them in match.vulnerabilities", where)
 	}
 	if !haveControls {
 		p.errf(n.Line, "%s: controls is required (a list of control IDs or patterns)", where)
@@ -436,7 +464,7 @@ func (p *parser) expires(v string, line int, where string, e *entry) {
 	p.errf(line, "%s: %s is not a valid date (want YYYY-MM-DD or RFC3339, e.g. 2027-03-31 or 2027-03-31T18:00:00Z)", where, short(v))
 }
 
-var matchFields = []string{"kinds", "namespaces", "names", "labels"}
+var matchFields = []string{"kinds", "namespaces", "names", "labels", "images", "vulnerabilities", "packages"}
 
 func (p *parser) match(n *yaml.Node, where string, e *entry) {
 	if isNull(n) {
@@ -457,6 +485,12 @@ func (p *parser) match(n *yaml.Node, where string, e *entry) {
 			e.names = p.globs(f.val, fw, false)
 		case "labels":
 			e.labels = p.labels(f.val, fw)
+		case "images":
+			e.images = p.globs(f.val, fw, false)
+		case "vulnerabilities":
+			e.vulns = p.globs(f.val, fw, false)
+		case "packages":
+			e.pkgs = p.globs(f.val, fw, false)
 		}
 	}
 }

@@ -37,6 +37,9 @@ type Suppression struct {
 	// Exception identifies the matching exception entry (its name, or file:line).
 	Exception string `json:"exception,omitempty"`
 	Expires   string `json:"expires,omitempty"`
+	// VEXJustification is the OpenVEX not_affected justification of an exception about
+	// advisories (vulnerable_code_not_in_execute_path, ...).
+	VEXJustification string `json:"vexJustification,omitempty"`
 }
 
 // Finding is one failed control for one resource.

@@ -68,6 +68,8 @@ type jsonFinding struct {
 	Fingerprint string               `json:"fingerprint"`
 	Suppressed  bool                 `json:"suppressed"`
 	Suppression *finding.Suppression `json:"suppression,omitempty"`
+	// Vulnerability is set on vulnerable-package findings.
+	Vulnerability *finding.Vulnerability `json:"vulnerability,omitempty"`
 }
 
 type jsonNotEvaluated struct {
@@ -145,19 +147,20 @@ func writeJSON(w io.Writer, v *view, opts Options) error {
 		}
 		buf.WriteString("\n    ")
 		if err := fe.Encode(jsonFinding{
-			ControlID:   it.ControlID,
-			Title:       it.Control.Title,
-			Layer:       it.Control.Layer,
-			Severity:    it.Control.Severity,
-			Resource:    it.Resource,
-			Location:    it.Location,
-			Path:        it.Path.String(),
-			Message:     it.Message,
-			Owner:       platform.Customer, // the provider's controls are never findings
-			References:  it.Control.References,
-			Fingerprint: Fingerprint(it.Finding),
-			Suppressed:  it.Suppression != nil,
-			Suppression: it.Suppression,
+			ControlID:     it.ControlID,
+			Title:         it.Control.Title,
+			Layer:         it.Control.Layer,
+			Severity:      it.Severity,
+			Vulnerability: it.Vulnerability,
+			Resource:      it.Resource,
+			Location:      it.Location,
+			Path:          it.Path.String(),
+			Message:       it.Message,
+			Owner:         platform.Customer, // the provider's controls are never findings
+			References:    it.Control.References,
+			Fingerprint:   Fingerprint(it.Finding),
+			Suppressed:    it.Suppression != nil,
+			Suppression:   it.Suppression,
 		}); err != nil {
 			return err
 		}

@@ -130,7 +130,7 @@ func writeJUnit(w io.Writer, v *view, opts Options) error {
 			case len(p.open) > 0:
 				tc.Failure = &junitMessage{
 					Message: failureMessage(p),
-					Type:    p.control.Severity.String(),
+					Type:    worstSeverity(p.open).String(),
 					Text:    failureText(p),
 				}
 				suite.Failures++
@@ -278,4 +278,14 @@ func xmlSafe(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// worstSeverity is the highest severity of the items (a vulnerable package's severity is its
+// advisory's).
+func worstSeverity(items []item) catalog.Severity {
+	worst := catalog.Info
+	for _, it := range items {
+		worst = max(worst, it.Severity)
+	}
+	return worst
 }

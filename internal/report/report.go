@@ -119,10 +119,12 @@ func checkControls(res *finding.Result) error {
 	return fmt.Errorf("report: unknown control ID %s (not in the catalog)", strings.Join(ids, ", "))
 }
 
-// item is a finding with its control.
+// item is a finding with its control and its severity (the control's, unless the finding has
+// its own: a vulnerable package is as severe as its advisory).
 type item struct {
 	finding.Finding
-	Control *catalog.Control
+	Control  *catalog.Control
+	Severity catalog.Severity
 }
 
 // check is a passed control × resource pair with its control.
@@ -194,11 +196,18 @@ func newView(res *finding.Result, min catalog.Severity) *view {
 	var ikeys []itemKey
 	for _, f := range res.Findings {
 		c, ok := lookup(f.ControlID)
-		if !ok || c.Severity < min {
+		if !ok {
+			continue
+		}
+		sev := c.Severity
+		if f.Severity != nil {
+			sev = *f.Severity
+		}
+		if sev < min {
 			continue
 		}
 		ikeys = append(ikeys, itemKey{res: f.Resource.Key(), path: f.Path.String(), i: len(v.items)})
-		v.items = append(v.items, item{Finding: f, Control: c})
+		v.items = append(v.items, item{Finding: f, Control: c, Severity: sev})
 	}
 	slices.SortStableFunc(ikeys, func(ka, kb itemKey) int {
 		a, b := &v.items[ka.i], &v.items[kb.i]
@@ -207,6 +216,9 @@ func newView(res *finding.Result, min catalog.Severity) *view {
 				return -1
 			}
 			return 1
+		}
+		if a.Severity != b.Severity {
+			return int(b.Severity) - int(a.Severity)
 		}
 		if c := strings.Compare(ka.res, kb.res); c != 0 {
 			return c
@@ -218,6 +230,9 @@ func newView(res *finding.Result, min catalog.Severity) *view {
 			return a.Location.Line - b.Location.Line
 		}
 		if c := strings.Compare(ka.path, kb.path); c != 0 {
+			return c
+		}
+		if c := strings.Compare(vulnKey(a.Vulnerability), vulnKey(b.Vulnerability)); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Message, b.Message)
@@ -272,12 +287,25 @@ func pairKey(controlID string, r finding.Resource) string {
 }
 
 // Fingerprint is a stable identity of a finding across scans: a SHA-256 over the control ID,
-// the resource key (Kind/namespace/name) and the field path. Line numbers and messages are not
-// part of it, so edits elsewhere in a file do not change it.
+// the resource key (Kind/namespace/name) and the field path, and for a vulnerable package the
+// advisory, the package and the file it was read from. Line numbers, messages, installed and
+// fixed versions are not part of it, so edits elsewhere in a file and package upgrades that do
+// not fix the advisory do not change it.
 func Fingerprint(f finding.Finding) string {
 	h := sha256.New()
 	h.Write([]byte("kube4c/v1\x00" + f.ControlID + "\x00" + f.Resource.Key() + "\x00" + f.Path.String()))
+	if f.Vulnerability != nil {
+		h.Write([]byte("\x00" + vulnKey(f.Vulnerability)))
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// vulnKey identifies the advisory × package of a vulnerable-package finding ("" for others).
+func vulnKey(v *finding.Vulnerability) string {
+	if v == nil {
+		return ""
+	}
+	return v.ID + "\x00" + v.Ecosystem + "\x00" + v.Package + "\x00" + v.Path
 }
 
 // sanitize makes untrusted text safe for a single line of terminal or XML output: control

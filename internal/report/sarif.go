@@ -71,15 +71,36 @@ func writeSARIF(w io.Writer, v *view, opts Options) error {
 
 	for _, it := range v.items {
 		r := run.CreateResultForRule(it.ControlID).
-			WithLevel(SARIFLevel(it.Control.Severity)).
+			WithLevel(SARIFLevel(it.Severity)).
 			WithMessage(sarif.NewTextMessage(resultText(it))).
 			WithPartialFingerprints(map[string]string{fingerprintKey: Fingerprint(it.Finding)})
 		props := sarif.NewPropertyBag().
 			Add("resource", it.Resource.Key()).
 			Add("layer", string(it.Control.Layer)).
-			Add("severity", it.Control.Severity.String())
+			Add("severity", it.Severity.String())
 		if path := it.Path.String(); path != "" {
 			props.Add("fieldPath", path)
+		}
+		if vu := it.Vulnerability; vu != nil {
+			props.Add("vulnerability", vu.ID).
+				Add("package", vu.Package).
+				Add("installedVersion", vu.Installed).
+				Add("security-severity", SecuritySeverity(it.Severity))
+			if len(vu.Aliases) > 0 {
+				props.Add("aliases", vu.Aliases)
+			}
+			if vu.Fixed != "" {
+				props.Add("fixedVersion", vu.Fixed)
+			}
+			if vu.PURL != "" {
+				props.Add("purl", vu.PURL)
+			}
+			if vu.Path != "" {
+				props.Add("packagePath", vu.Path)
+			}
+			if vu.Layer != "" {
+				props.Add("imageLayer", vu.Layer)
+			}
 		}
 		r.WithProperties(props)
 		if hasFile(it.Location.File) {

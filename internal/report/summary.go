@@ -197,11 +197,11 @@ func summarize(items []item, passed []check, res *finding.Result) Summary {
 		}
 		p.failed = true
 		s.Findings++
-		s.BySeverity.add(it.Control.Severity)
+		s.BySeverity.add(it.Severity)
 		cs.Findings++
 		if ls != nil {
 			ls.Findings++
-			ls.BySeverity.add(it.Control.Severity)
+			ls.BySeverity.add(it.Severity)
 		}
 	}
 	for _, c := range passed {

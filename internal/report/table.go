@@ -82,7 +82,7 @@ func writeTable(out io.Writer, v *view, opts Options) error {
 			if loc == "" {
 				loc = "-"
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.severity(it.Control.Severity), sanitize(it.ControlID),
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.severity(it.Severity), sanitize(it.ControlID),
 				sanitize(it.Resource.Key()), sanitize(loc), sanitize(it.Message))
 		}
 		if err := tw.Flush(); err != nil {
