@@ -84,7 +84,7 @@ exceptions:
 
 func TestVEXParseErrors(t *testing.T) {
 	for name, c := range map[string]struct{ entry, want string }{
-		"unknown justification": {"    match: {vulnerabilities: [CVE-1]}\n    vexJustification: not_exploitable\n", "is not an OpenVEX justification"},
+		"unknown justification":            {"    match: {vulnerabilities: [CVE-1]}\n    vexJustification: not_exploitable\n", "is not an OpenVEX justification"},
 		"justification without advisories": {"    match: {packages: [openssl]}\n    vexJustification: component_not_present\n", "name them in match.vulnerabilities"},
 		"empty vulnerabilities list":       {"    match: {vulnerabilities: []}\n", "empty list matches nothing"},
 		"typo in field":                    {"    match: {vulnerability: [CVE-1]}\n", `did you mean "vulnerabilities"`},
