@@ -31,6 +31,9 @@ const (
 	FromNode Origin = "node"
 	// FromProbe objects are network endpoints `kube4c probe` connected to.
 	FromProbe Origin = "probe"
+	// FromImage objects are container images (kube4c image, kube4c scan --images); Context is
+	// the image reference, File and Line the first workload field that names the image (if any).
+	FromImage Origin = "image"
 )
 
 // StdinFile is the Source.File of objects read from standard input.
