@@ -15,6 +15,7 @@ import (
 	"github.com/kube4c/kube4c/internal/analyzer/clusterconfig"
 	"github.com/kube4c/kube4c/internal/analyzer/exposure"
 	"github.com/kube4c/kube4c/internal/analyzer/host"
+	imageanalyzer "github.com/kube4c/kube4c/internal/analyzer/image"
 	"github.com/kube4c/kube4c/internal/analyzer/namespace"
 	"github.com/kube4c/kube4c/internal/analyzer/netpol"
 	"github.com/kube4c/kube4c/internal/analyzer/nodeconfig"
@@ -23,6 +24,7 @@ import (
 	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/exception"
 	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/image"
 	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/platform"
 	"github.com/kube4c/kube4c/internal/source"
@@ -31,8 +33,14 @@ import (
 
 // Analyzers returns every analyzer, in a fixed order.
 func Analyzers() []analyzer.Analyzer {
-	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New(), nodeconfig.New(), host.New(), exposure.New()}
+	return []analyzer.Analyzer{workload.New(), namespace.New(), clusterconfig.New(), rbac.New(), netpol.New(), nodeconfig.New(), host.New(), exposure.New(), imageanalyzer.New()}
 }
+
+// NoVulnDBReason is why the vulnerable-package control is not evaluated without a database.
+const NoVulnDBReason = "no vulnerability database: run 'kube4c db update', or 'kube4c db import' with OSV files where the scan runs offline (docs/vulndb.md)"
+
+// imageGroup is the API group of image objects.
+var imageGroup = strings.TrimSuffix(image.APIVersion, "/v1")
 
 // Options for one scan.
 type Options struct {
@@ -72,6 +80,12 @@ func Analyze(ctx context.Context, inv *inventory.Inventory, opts Options) (*find
 	// records for it (passes that only mean "nothing seen", or a partial picture) is dropped, so
 	// reports never show both "not evaluated" and results for one control.
 	notEval := notEvaluated(analyzers, inv.Unavailable())
+	// Without a vulnerability database, images' packages are not judged: say so instead of
+	// passing them.
+	if cfg.Vulns == nil && len(inv.OfKind(imageGroup, image.Kind)) > 0 {
+		notEval = append(notEval, finding.NotEvaluated{ControlID: imageanalyzer.CtlVulnerable, Reason: NoVulnDBReason})
+		slices.SortFunc(notEval, func(a, b finding.NotEvaluated) int { return strings.Compare(a.ControlID, b.ControlID) })
+	}
 	// On managed services the provider owns the control plane: whatever is recorded for those
 	// controls is dropped, and the report lists them as provider-managed.
 	managed := providerManaged(inv.Node())

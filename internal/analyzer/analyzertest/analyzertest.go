@@ -135,7 +135,7 @@ func Inventory(file string, objs ...*inventory.Object) *inventory.Inventory {
 // contract with the scan: every control evaluated or failed is one the analyzer owns and the
 // catalog knows; Evaluated always names an object; every finding has a message and, when it is
 // about an inventory object, that pair was evaluated; no two findings share control, object and
-// path.
+// path (and advisory and package, for vulnerable-package findings).
 func Run(t testing.TB, a analyzer.Analyzer, inv *inventory.Inventory, cfg *analyzer.Config) *Recorder {
 	t.Helper()
 	if cfg == nil {
@@ -160,6 +160,7 @@ func Run(t testing.TB, a analyzer.Analyzer, inv *inventory.Inventory, cfg *analy
 		control string
 		o       *inventory.Object
 		path    string
+		vuln    string // advisory × package of a vulnerable-package finding
 	}
 	seen := map[key]bool{}
 	for _, f := range r.Findings {
@@ -178,7 +179,10 @@ func Run(t testing.TB, a analyzer.Analyzer, inv *inventory.Inventory, cfg *analy
 		if !evaluated[Evaluation{f.ControlID, f.Object}] {
 			t.Errorf("finding %s %s was not recorded as evaluated", f.ControlID, f.Resource.Key())
 		}
-		k := key{f.ControlID, f.Object, f.Path.String()}
+		k := key{f.ControlID, f.Object, f.Path.String(), ""}
+		if v := f.Vulnerability; v != nil {
+			k.vuln = v.ID + "\x00" + v.Ecosystem + "\x00" + v.Package + "\x00" + v.Path
+		}
 		if seen[k] {
 			t.Errorf("two findings %s %s %s", f.ControlID, f.Resource.Key(), f.Path)
 		}
