@@ -25,8 +25,10 @@ type Reader interface {
 	// Resolve returns the manifest digest a reference names (for an index, the digest of the
 	// platform's manifest).
 	Resolve(ctx context.Context, ref string) (digest string, err error)
-	// Read reads the image a reference names, pinned to the digest Resolve returned.
-	Read(ctx context.Context, ref, digest string) (*image.Image, error)
+	// Read reads the image a reference names, pinned to the digest Resolve returned. Problems
+	// are what could not be read inside the image (a refused layer entry, a corrupt package
+	// database); the error says the image could not be read at all.
+	Read(ctx context.Context, ref, digest string) (*image.Image, []inventory.Problem, error)
 }
 
 // Options for Load.
@@ -122,17 +124,18 @@ func Load(ctx context.Context, inv *inventory.Inventory, r Reader, opts Options)
 
 	// Read each digest once.
 	imgs := make([]*image.Image, len(order))
+	probs := make([][]inventory.Problem, len(order))
 	readErrs := make([]error, len(order))
 	cached := make([]bool, len(order))
 	parallel(ctx, len(order), conc, func(i int) {
 		d := order[i]
 		ref := byDigest[d][0]
-		if img, ok := readCache(opts, d); ok {
-			imgs[i], cached[i] = img, true
+		if img, ps, ok := readCache(opts, d); ok {
+			imgs[i], probs[i], cached[i] = img, ps, true
 		} else {
-			imgs[i], readErrs[i] = r.Read(ctx, ref, d)
+			imgs[i], probs[i], readErrs[i] = r.Read(ctx, ref, d)
 			if readErrs[i] == nil {
-				writeCache(opts, d, imgs[i])
+				writeCache(opts, d, imgs[i], probs[i])
 			}
 		}
 		if readErrs[i] == nil && opts.Verify != nil {
@@ -156,6 +159,7 @@ func Load(ctx context.Context, inv *inventory.Inventory, r Reader, opts Options)
 		if cached[i] {
 			st.Cached++
 		}
+		inv.AddProblem(probs[i]...)
 		img := imgs[i]
 		img.Name = rs[0]
 		img.Refs = rs
@@ -231,9 +235,10 @@ func parallel(ctx context.Context, n, conc int, fn func(i int)) {
 // controls judge them; the file is readable by its owner only, and anyone who can pull the image
 // can read its configuration anyway.
 type cacheEntry struct {
-	Key   string       `json:"key"`
-	Image *image.Image `json:"image"`
-	Env   []cachedEnv  `json:"env,omitempty"`
+	Key      string              `json:"key"`
+	Image    *image.Image        `json:"image"`
+	Env      []cachedEnv         `json:"env,omitempty"`
+	Problems []inventory.Problem `json:"problems,omitempty"`
 }
 
 type cachedEnv struct {
@@ -250,28 +255,28 @@ func cachePath(opts Options, digest string) string {
 	return filepath.Join(opts.CacheDir, "images", algo, hex+".json")
 }
 
-func readCache(opts Options, digest string) (*image.Image, bool) {
+func readCache(opts Options, digest string) (*image.Image, []inventory.Problem, bool) {
 	p := cachePath(opts, digest)
 	if p == "" {
-		return nil, false
+		return nil, nil, false
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	var e cacheEntry
 	if json.Unmarshal(b, &e) != nil || e.Key != opts.CacheKey || e.Image == nil || e.Image.Digest != digest || len(e.Env) != len(e.Image.Config.Env) {
-		return nil, false // unusable entries are overwritten by the next read
+		return nil, nil, false // unusable entries are overwritten by the next read
 	}
 	for i := range e.Env {
 		e.Image.Config.Env[i] = image.EnvVar{Name: e.Env[i].Name, Value: e.Env[i].Value}
 	}
 	e.Image.Signature = nil
-	return e.Image, true
+	return e.Image, e.Problems, true
 }
 
 // writeCache stores an image; failures only cost the next scan a pull.
-func writeCache(opts Options, digest string, img *image.Image) {
+func writeCache(opts Options, digest string, img *image.Image, probs []inventory.Problem) {
 	p := cachePath(opts, digest)
 	if p == "" {
 		return
@@ -279,7 +284,7 @@ func writeCache(opts Options, digest string, img *image.Image) {
 	c := img.DeepCopy()
 	c.Digest = digest
 	c.Signature = nil
-	e := cacheEntry{Key: opts.CacheKey, Image: c}
+	e := cacheEntry{Key: opts.CacheKey, Image: c, Problems: probs}
 	for _, v := range img.Config.Env {
 		e.Env = append(e.Env, cachedEnv{Name: v.Name, Value: v.Value})
 	}

@@ -68,7 +68,7 @@ func (f *fakeReader) Resolve(_ context.Context, ref string) (string, error) {
 	return "", errors.New("MANIFEST_UNKNOWN: manifest unknown")
 }
 
-func (f *fakeReader) Read(_ context.Context, ref, digest string) (*image.Image, error) {
+func (f *fakeReader) Read(_ context.Context, ref, digest string) (*image.Image, []inventory.Problem, error) {
 	n := f.inFlight.Add(1)
 	defer f.inFlight.Add(-1)
 	for {
@@ -81,9 +81,13 @@ func (f *fakeReader) Read(_ context.Context, ref, digest string) (*image.Image, 
 	f.reads[digest]++
 	f.mu.Unlock()
 	if digest == brokenDigest {
-		return nil, errors.New("layer sha256:abc: unexpected EOF")
+		return nil, nil, errors.New("layer sha256:abc: unexpected EOF")
 	}
-	return &image.Image{Name: ref, Digest: digest, Config: image.Config{User: "0", Env: []image.EnvVar{{Name: "API_TOKEN", Value: "s3cr3t-value"}}}}, nil
+	var probs []inventory.Problem
+	if digest == envoyDigest {
+		probs = append(probs, inventory.Problem{Severity: "warning", Resource: ref, Message: "layer sha256:bb: entry ../../etc/passwd leaves the image root; skipped"})
+	}
+	return &image.Image{Name: ref, Digest: digest, Config: image.Config{User: "0", Env: []image.EnvVar{{Name: "API_TOKEN", Value: "s3cr3t-value"}}}}, probs, nil
 }
 
 func load(t *testing.T, r Reader, opts Options) (*inventory.Inventory, Stats) {
@@ -159,6 +163,13 @@ func TestLoadCachesByDigest(t *testing.T) {
 	inv, st := load(t, r2, opts)
 	if r2.reads[apiDigest] != 0 || r2.reads[envoyDigest] != 0 || st.Cached != 2 {
 		t.Errorf("second scan read %v (cached %d): cached digests must not be read again", r2.reads, st.Cached)
+	}
+	var kept bool
+	for _, p := range inv.Problems() {
+		kept = kept || strings.Contains(p.Message, "leaves the image root")
+	}
+	if !kept {
+		t.Error("the problems of a cached image are lost")
 	}
 	if r2.reads[brokenDigest] != 1 {
 		t.Errorf("failed reads are not cached: broken read %d times", r2.reads[brokenDigest])
