@@ -51,6 +51,9 @@ type Options struct {
 	Exception  exception.Options
 	// Cluster, when set, reads a live cluster instead of Paths.
 	Cluster *cluster.Options
+	// Referenced, when set, reads what the loaded objects refer to into the inventory before the
+	// analyzers run (scan --images: the images of the workloads).
+	Referenced func(ctx context.Context, inv *inventory.Inventory) error
 }
 
 // Run loads the paths and analyzes them.
@@ -58,6 +61,11 @@ func Run(ctx context.Context, opts Options) (*finding.Result, error) {
 	inv, n, err := Load(ctx, opts)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Referenced != nil {
+		if err := opts.Referenced(ctx, inv); err != nil {
+			return nil, err
+		}
 	}
 	res, err := Analyze(ctx, inv, opts)
 	if err != nil {
