@@ -127,7 +127,8 @@ func (t Target) store() (store, error) {
 }
 
 // Resolve returns the manifest digest the target names: Digest when set, else Ref's digest, a
-// registry request for a tag, or the image entry of the layout.
+// registry request for a tag, or the image entry of the layout. Its errors name the usual causes
+// (registry unreachable, 401, 403).
 func (t Target) Resolve(ctx context.Context) (v1.Hash, error) {
 	if t.Digest != (v1.Hash{}) {
 		return t.Digest, nil
@@ -136,8 +137,18 @@ func (t Target) Resolve(ctx context.Context) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	return st.resolve(ctx)
+	d, err := st.resolve(ctx)
+	if err != nil {
+		return v1.Hash{}, &describedError{err}
+	}
+	return d, nil
 }
+
+// describedError shows an error as describeErr does.
+type describedError struct{ err error }
+
+func (e *describedError) Error() string { return describeErr(e.err) }
+func (e *describedError) Unwrap() error { return e.err }
 
 // store is where signatures are read from.
 type store interface {
