@@ -33,7 +33,8 @@ var (
 func imageVerify(t *testing.T, args ...string) runResult {
 	t.Helper()
 	imageVerifyOnce.Do(func() {
-		imageVerifyInBinary = kube4c(t, t.TempDir(), nil, "image", "verify", "--help").code == 0
+		r := kube4c(t, t.TempDir(), nil, "image", "verify", "--help")
+		imageVerifyInBinary = r.code == 0 && strings.Contains(r.stdout, "--oci-layout")
 	})
 	full := append([]string{"image", "verify"}, args...)
 	if imageVerifyInBinary {
