@@ -8,12 +8,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -299,6 +301,104 @@ func WriteArchiveMulti(t testing.TB, path string, images map[string]v1.Image) {
 	if err := tarball.MultiWriteToFile(path, m); err != nil {
 		t.Fatalf("imagetest: archive %s: %v", path, err)
 	}
+}
+
+// WriteDockerSave writes the tagged images as `docker save` (before Docker 25) does: the
+// configuration as <id>.json, each layer uncompressed as <diff id>/layer.tar, and manifest.json.
+// (WriteArchive writes go-containerregistry's variant, with gzip-compressed layers.)
+func WriteDockerSave(t testing.TB, path string, images map[string]v1.Image) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	add := func(name string, r io.Reader, size int64) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(tw, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type entry struct {
+		Config   string
+		RepoTags []string
+		Layers   []string
+	}
+	var manifest []entry
+	written := map[string]bool{}
+	tags := make([]string, 0, len(images))
+	for tag := range images {
+		tags = append(tags, tag)
+	}
+	slices.Sort(tags)
+	for _, tag := range tags {
+		img := images[tag]
+		cfgName, err := img.ConfigName()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := img.RawConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := entry{Config: cfgName.Hex + ".json", RepoTags: []string{tag}}
+		if !written[e.Config] {
+			add(e.Config, bytes.NewReader(raw), int64(len(raw)))
+			written[e.Config] = true
+		}
+		layers, err := img.Layers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range layers {
+			diff, err := l.DiffID()
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := diff.Hex + "/layer.tar"
+			e.Layers = append(e.Layers, name)
+			if written[name] {
+				continue
+			}
+			written[name] = true
+			rc, err := l.Uncompressed()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			add(name, bytes.NewReader(b), int64(len(b)))
+		}
+		manifest = append(manifest, e)
+	}
+	m, err := json.Marshal(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("manifest.json", bytes.NewReader(m), int64(len(m)))
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// DiffIDs are the diff IDs (uncompressed digests) of the image's layers.
+func DiffIDs(t testing.TB, img v1.Image) []string {
+	t.Helper()
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(cf.RootFS.DiffIDs))
+	for i, d := range cf.RootFS.DiffIDs {
+		out[i] = d.String()
+	}
+	return out
 }
 
 // Registry serves an in-memory registry on the loopback interface for the test and returns its

@@ -233,7 +233,7 @@ func Read(ctx context.Context, spec Spec, opts Options) (*image.Image, []invento
 	if err != nil {
 		return nil, nil, err
 	}
-	return readImage(ctx, name, img, opts)
+	return readImage(ctx, name, img, opts, spec.Archive != "")
 }
 
 func openRemote(ctx context.Context, ref string, opts Options, plat v1.Platform) (v1.Image, error) {
@@ -430,13 +430,24 @@ func layoutImages(idx v1.ImageIndex, names []string, depth int) ([]layoutImage, 
 	return out, nil
 }
 
-// readImage reads a v1.Image.
-func readImage(ctx context.Context, name string, img v1.Image, opts Options) (*image.Image, []inventory.Problem, error) {
+// readImage reads a v1.Image. A `docker save` archive (archive true) holds no registry manifest:
+// go-containerregistry would compress every layer to compute one, so the image's Digest is
+// its ID (the configuration's digest, as `docker images --no-trunc` shows it) and the layers'
+// digests are their diff IDs (the digests of the layer tarballs the archive stores).
+func readImage(ctx context.Context, name string, img v1.Image, opts Options, archive bool) (*image.Image, []inventory.Problem, error) {
 	fail := func(err error) (*image.Image, []inventory.Problem, error) {
 		return nil, nil, fmt.Errorf("image %s: %w", name, err)
 	}
 	out := newImage(name)
-	d, err := img.Digest()
+	var (
+		d   v1.Hash
+		err error
+	)
+	if archive {
+		d, err = img.ConfigName()
+	} else {
+		d, err = img.Digest()
+	}
 	if err != nil {
 		return fail(fmt.Errorf("manifest: %w", err))
 	}
@@ -444,6 +455,9 @@ func readImage(ctx context.Context, name string, img v1.Image, opts Options) (*i
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return fail(fmt.Errorf("configuration: %w", err))
+	}
+	if archive && len(cf.RootFS.DiffIDs) == 0 {
+		return fail(errors.New("the configuration lists no layers"))
 	}
 	out.Platform = cf.Platform().String()
 	if cf.OS == "" && cf.Architecture == "" {
@@ -464,16 +478,25 @@ func readImage(ctx context.Context, name string, img v1.Image, opts Options) (*i
 	defer w.close()
 	srcs := make([]layerSource, 0, len(layers))
 	for i, l := range layers {
-		ld, err := l.Digest()
-		if err != nil {
-			return fail(fmt.Errorf("layer %d: %w", i+1, err))
+		var layer image.Layer
+		// The configuration lists the diff IDs; asking the layer may decompress it to hash it.
+		if len(cf.RootFS.DiffIDs) == len(layers) {
+			layer.DiffID = cf.RootFS.DiffIDs[i].String()
 		}
-		layer := image.Layer{Digest: ld.String()}
-		if diff, err := l.DiffID(); err == nil {
-			layer.DiffID = diff.String()
-		}
-		if size, err := l.Size(); err == nil {
-			layer.Size = size
+		if archive {
+			if layer.DiffID == "" {
+				return fail(fmt.Errorf("the configuration lists %d layers, the archive %d", len(cf.RootFS.DiffIDs), len(layers)))
+			}
+			layer.Digest = layer.DiffID
+		} else {
+			ld, err := l.Digest()
+			if err != nil {
+				return fail(fmt.Errorf("layer %d: %w", i+1, err))
+			}
+			layer.Digest = ld.String()
+			if size, err := l.Size(); err == nil {
+				layer.Size = size
+			}
 		}
 		if len(createdBy) == len(layers) {
 			layer.CreatedBy = createdBy[i]

@@ -69,10 +69,10 @@ func pkg(img *image.Image, typ, name string) *packages.Package {
 	return nil
 }
 
-// checkDebian checks what the tests read from debianImage, whatever its source.
-func checkDebian(t *testing.T, src v1.Image, got *image.Image) {
+// checkDebian checks what the tests read from debianImage, whatever its source; layers are the
+// expected layer digests.
+func checkDebian(t *testing.T, got *image.Image, layers []string) {
 	t.Helper()
-	layers := imagetest.LayerDigests(t, src)
 	if got.APIVersion != image.APIVersion || got.Kind != image.Kind {
 		t.Errorf("type meta %q %q", got.APIVersion, got.Kind)
 	}
@@ -94,7 +94,7 @@ func checkDebian(t *testing.T, src v1.Image, got *image.Image) {
 		t.Errorf("config\n got %s\nwant %s", b1, b2)
 	}
 	if len(got.Layers) != 2 || got.Layers[0].Digest != layers[0] || got.Layers[1].Digest != layers[1] ||
-		got.Layers[1].CreatedBy != wantCfg.History[1].CreatedBy || !strings.HasPrefix(got.Layers[0].DiffID, "sha256:") || got.Layers[0].Size == 0 {
+		got.Layers[1].CreatedBy != wantCfg.History[1].CreatedBy || !strings.HasPrefix(got.Layers[0].DiffID, "sha256:") {
 		t.Errorf("layers %+v, want digests %v", got.Layers, layers)
 	}
 	if got.OS == nil || got.OS.ID != "debian" || got.OS.VersionID != "12" || got.OS.VersionCodename != "bookworm" ||
@@ -159,7 +159,11 @@ func TestReadLayout(t *testing.T) {
 	if got.Name != dir || got.Digest != imagetest.Digest(t, src) {
 		t.Errorf("name %q digest %q, want %q %q", got.Name, got.Digest, dir, imagetest.Digest(t, src))
 	}
-	checkDebian(t, src, got)
+	checkDebian(t, got, imagetest.LayerDigests(t, src))
+	diffs := imagetest.DiffIDs(t, src)
+	if got.Layers[0].DiffID != diffs[0] || got.Layers[1].DiffID != diffs[1] || got.Layers[0].Size == 0 {
+		t.Errorf("layers %+v, want diff IDs %v", got.Layers, diffs)
+	}
 	if strings.Contains(jsonOf(t, got), "s3cr3t-value") {
 		t.Error("an environment value is in the image's JSON")
 	}
@@ -167,22 +171,32 @@ func TestReadLayout(t *testing.T) {
 
 func TestReadArchive(t *testing.T) {
 	src := debianImage(t)
-	p := filepath.Join(t.TempDir(), "app.tar")
-	imagetest.WriteArchive(t, p, "registry.example/app:1.0", src)
-	got, probs := read(t, Spec{Archive: p}, Options{})
-	if len(probs) > 0 {
-		t.Errorf("problems %v", probs)
+	id, err := src.ConfigName()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got.Name != p || !strings.HasPrefix(got.Digest, "sha256:") {
-		t.Errorf("name %q digest %q", got.Name, got.Digest)
+	dir := t.TempDir()
+	// `docker save` stores layers uncompressed; go-containerregistry's archives compress them.
+	save, ggcr := filepath.Join(dir, "save.tar"), filepath.Join(dir, "ggcr.tar")
+	imagetest.WriteDockerSave(t, save, map[string]v1.Image{"registry.example/app:1.0": src})
+	imagetest.WriteArchive(t, ggcr, "registry.example/app:1.0", src)
+	for _, p := range []string{save, ggcr} {
+		got, probs := read(t, Spec{Archive: p}, Options{})
+		if len(probs) > 0 {
+			t.Errorf("problems %v", probs)
+		}
+		// An archive has no registry manifest: its digest is the image ID, its layers' the diff IDs.
+		if got.Name != p || got.Digest != id.String() {
+			t.Errorf("name %q digest %q, want %q", got.Name, got.Digest, id)
+		}
+		checkDebian(t, got, imagetest.DiffIDs(t, src))
 	}
-	checkDebian(t, src, got)
 }
 
 func TestReadArchiveSeveralImages(t *testing.T) {
 	alpine := imagetest.Image(t, imagetest.Config{}, imagetest.Layer(t, imagetest.Alpine320Files()...))
 	p := filepath.Join(t.TempDir(), "two.tar")
-	imagetest.WriteArchiveMulti(t, p, map[string]v1.Image{"app:1": debianImage(t), "alpine:3.20": alpine})
+	imagetest.WriteDockerSave(t, p, map[string]v1.Image{"app:1": debianImage(t), "alpine:3.20": alpine})
 	_, _, err := Read(context.Background(), Spec{Archive: p}, Options{})
 	if err == nil || !strings.Contains(err.Error(), "holds 2 images") || !strings.Contains(err.Error(), "alpine:3.20") || !strings.Contains(err.Error(), "app:1") {
 		t.Errorf("no tag: %v", err)
@@ -209,7 +223,7 @@ func TestReadRegistry(t *testing.T) {
 	if got.Name != ref || got.Digest != imagetest.Digest(t, src) {
 		t.Errorf("name %q digest %q", got.Name, got.Digest)
 	}
-	checkDebian(t, src, got)
+	checkDebian(t, got, imagetest.LayerDigests(t, src))
 	d, err := Resolve(context.Background(), ref, opts)
 	if err != nil || d != got.Digest {
 		t.Errorf("Resolve = %q, %v; want %q", d, err, got.Digest)
