@@ -98,7 +98,7 @@ Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &codeError{code: exitError, err: fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newVersionCmd(), newControlsCmd(), newScanCmd(), newRBACCmd(), newNetpolCmd(), newNodeCmd(), newProbeCmd())
+	root.AddCommand(newVersionCmd(), newControlsCmd(), newScanCmd(), newRBACCmd(), newNetpolCmd(), newNodeCmd(), newProbeCmd(), newImageCmd(), newDBCmd())
 	return root
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/kube4c/kube4c/internal/catalog"
 	"github.com/kube4c/kube4c/internal/exception"
 	"github.com/kube4c/kube4c/internal/finding"
+	"github.com/kube4c/kube4c/internal/inventory"
 	"github.com/kube4c/kube4c/internal/scan"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -35,6 +37,9 @@ type scanFlags struct {
 	rbacPathDepth      int
 	envLabelKeys       []string
 	src                sourceFlags
+	images             bool
+	imageConcurrency   int
+	img                imageFlags
 }
 
 func newScanCmd() *cobra.Command {
@@ -70,6 +75,9 @@ list are reported as warnings and their controls as not evaluated.`,
 	fl.IntVar(&f.rbacPathDepth, "rbac-path-depth", analyzer.DefaultConfig().RBACPathDepth, "longest privilege-escalation chain (in steps) the RBAC path controls follow")
 	fl.StringSliceVar(&f.envLabelKeys, "env-label-keys", analyzer.DefaultConfig().EnvironmentLabelKeys, "Namespace label keys that name an environment: traffic between namespaces whose values differ is reported (cluster/netpol-cross-environment)")
 	f.src.register(fl, true)
+	fl.BoolVar(&f.images, "images", false, "also scan the container images the workloads reference (pulled from their registries, each digest once; see docs/images.md)")
+	fl.IntVar(&f.imageConcurrency, "image-concurrency", 4, "with --images: how many images are read at once")
+	f.img.register(fl, "image-platform")
 	return c
 }
 
@@ -119,6 +127,26 @@ func runScan(c *cobra.Command, f *scanFlags, args []string) error {
 	if f.exceptionsFile != "" {
 		if opts.Exceptions, err = exception.Load(f.exceptionsFile); err != nil {
 			return usageErr("%v", err)
+		}
+	}
+
+	if f.images {
+		if f.imageConcurrency < 1 {
+			return usageErr("--image-concurrency must be at least 1")
+		}
+		key, closeDB, err := f.img.configure(c, cfg)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		opts.Referenced = func(ctx context.Context, inv *inventory.Inventory) error {
+			return f.img.loadImages(ctx, inv, key, f.imageConcurrency)
+		}
+	} else {
+		for _, fl := range []string{"db", "ignore-unfixed", "verify-key", "insecure-registry", "image-platform", "no-image-cache", "image-concurrency"} {
+			if c.Flags().Changed(fl) {
+				return usageErr("--%s needs --images", fl)
+			}
 		}
 	}
 
