@@ -70,6 +70,9 @@ const (
 // DefaultMaxFileBytes is the largest file handed to an extractor (512 MiB).
 const DefaultMaxFileBytes = 512 << 20
 
+// rpmTimeoutSeconds bounds the reading of one rpm database.
+const rpmTimeoutSeconds = 60
+
 // Options control extraction.
 type Options struct {
 	// Paths, when not nil, are the only files offered to the extractors (slash-separated and
@@ -108,7 +111,10 @@ func loadPlugins() ([]plugin, error) {
 		// scalibr logs through the standard logger (to stderr); kube4c reports what matters as
 		// problems, so silence it.
 		scalibrlog.SetLogger(quietLogger{})
-		cfg := &cpb.PluginConfig{}
+		cfg := &cpb.PluginConfig{PluginSpecific: []*cpb.PluginSpecificConfig{
+			// A corrupt Berkeley DB can keep the rpm parser busy: 5 minutes by default.
+			{Config: &cpb.PluginSpecificConfig_Rpm{Rpm: &cpb.RpmConfig{TimeoutSeconds: rpmTimeoutSeconds}}},
+		}}
 		for _, c := range []struct {
 			new    func(*cpb.PluginConfig) (filesystem.Extractor, error)
 			typ    string

@@ -19,8 +19,14 @@ const (
 	kindOther // devices, FIFOs
 )
 
-// maxSymlinkHops bounds symbolic link resolution (as Linux's 40).
-const maxSymlinkHops = 40
+// Bounds of path resolution, as Linux's: 40 symbolic links, link targets of 4096 bytes. The
+// components looked at while resolving one path are bounded too (maxResolveSteps), so that
+// hostile link chains cost little.
+const (
+	maxSymlinkHops  = 40
+	maxLinkTarget   = 4096
+	maxResolveSteps = 8192
+)
 
 // node is one entry of the image's final file system.
 type node struct {
@@ -71,7 +77,7 @@ func (t *tree) resolve(p string, followLast bool) (*node, string, error) {
 	comps := split(p)
 	stack := []*node{t.root}
 	names := []string{}
-	hops := 0
+	hops, steps := 0, len(comps)
 	for i := 0; i < len(comps); i++ {
 		c := comps[i]
 		cur := stack[len(stack)-1]
@@ -95,6 +101,9 @@ func (t *tree) resolve(p string, followLast bool) (*node, string, error) {
 				return nil, "", syscall.ELOOP
 			}
 			rest := append(split(child.link), comps[i+1:]...)
+			if steps += len(rest); steps > maxResolveSteps {
+				return nil, "", syscall.ENAMETOOLONG
+			}
 			if strings.HasPrefix(child.link, "/") {
 				stack, names = stack[:1], names[:0]
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/fstest"
@@ -98,5 +99,23 @@ func TestSymlinkedParentDirectory(t *testing.T) {
 	}
 	if n := w.t.lookup("lib"); n == nil || n.kind != kindSymlink {
 		t.Errorf("the link was replaced: %+v", n)
+	}
+}
+
+func TestHostileLinks(t *testing.T) {
+	long := strings.Repeat("a/", 2000)
+	w := walkFiles(t, []imagetest.File{
+		imagetest.Symlink("a", long), // each hop adds 2,000 components
+		imagetest.Symlink("huge", strings.Repeat("x", maxLinkTarget+1)),
+		imagetest.Reg("a/x", "x"),
+	})
+	if _, _, err := w.t.resolve("a/x", true); !errors.Is(err, syscall.ENAMETOOLONG) {
+		t.Errorf("resolve through the link chain: %v", err)
+	}
+	if n := w.t.lookup("huge"); n != nil {
+		t.Errorf("a link with a %d-byte target was kept", maxLinkTarget+1)
+	}
+	if len(w.problems) != 2 {
+		t.Errorf("problems %v", w.problems)
 	}
 }

@@ -115,6 +115,7 @@ type walker struct {
 	secrets  []secretHit
 	problems []inventory.Problem
 	markers  [][]byte
+	opaqued  map[*node]bool // directories made opaque by the layer being applied
 }
 
 // dbVersion is one layer's version of an OS package database; n is nil when the layer deleted it.
@@ -333,6 +334,10 @@ func (w *walker) scanEntry(s *layerScan, hdr *tar.Header, r io.Reader, buf *[]by
 	switch hdr.Typeflag {
 	case tar.TypeDir, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 	case tar.TypeSymlink:
+		if len(hdr.Linkname) > maxLinkTarget {
+			s.problems = append(s.problems, fmt.Sprintf("symbolic link %q refused: its target is longer than %d bytes", hdr.Name, maxLinkTarget))
+			return nil
+		}
 		e.link = hdr.Linkname
 	case tar.TypeLink:
 		target, ok := cleanName(hdr.Linkname)
@@ -419,6 +424,7 @@ func (w *walker) apply(idx int, s *layerScan) {
 		w.problem(layerResource(s.digest), p)
 	}
 	touched := map[string]bool{}
+	w.opaqued = map[*node]bool{}
 	for i := range s.entries {
 		w.applyEntry(idx, s.digest, &s.entries[i], touched)
 	}
@@ -520,7 +526,11 @@ func (w *walker) whiteout(idx int, dir, base string) {
 		return
 	}
 	if base == ".wh..wh..opq" {
-		hideLower(parent, int32(idx))
+		// Once per directory and layer: after the first marker, what is left is this layer's.
+		if !w.opaqued[parent] {
+			w.opaqued[parent] = true
+			hideLower(parent, int32(idx))
+		}
 		return
 	}
 	name := strings.TrimPrefix(base, ".wh.")
@@ -556,7 +566,7 @@ func (w *walker) mkdirAll(dir string, idx int) (*node, string, error) {
 				cur, curPath = n, real
 				continue
 			}
-			if errors.Is(err, syscall.ELOOP) {
+			if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENAMETOOLONG) {
 				return nil, "", err
 			}
 			child = nil
