@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -24,9 +25,22 @@ import (
 // package.json files, a Go binary, and a dpkg status of 2,000 packages that a later layer
 // changes.
 var largeImage struct {
-	once sync.Once
-	dir  string
-	err  error
+	once         sync.Once
+	dir          string
+	err          error
+	uncompressed int64 // bytes of the layers' tar streams
+}
+
+// countWriter counts what is written through it.
+type countWriter struct {
+	w io.Writer
+	n *int64
+}
+
+func (c countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	*c.n += int64(n)
+	return n, err
 }
 
 func largeImageLayout(b *testing.B) string {
@@ -86,7 +100,7 @@ func generateLargeImage(b *testing.B, dir string) error {
 			return err
 		}
 		zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
-		tw := tar.NewWriter(zw)
+		tw := tar.NewWriter(countWriter{zw, &largeImage.uncompressed})
 		add := func(name string, mode int64, content []byte) error {
 			if err := tw.WriteHeader(&tar.Header{Name: name, Mode: mode, Size: int64(len(content)), Typeflag: tar.TypeReg, ModTime: time.Unix(1700000000, 0)}); err != nil {
 				return err
@@ -249,4 +263,5 @@ func BenchmarkReadLargeImage(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(uncompressed)/(1<<20), "compressed-MB")
+	b.ReportMetric(float64(largeImage.uncompressed)/(1<<20), "uncompressed-MB")
 }
