@@ -41,7 +41,7 @@ docs:
 	$(GO) run ./cmd/kube4c controls -o markdown > docs/controls.md
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/scan/ ./internal/rbac/ ./internal/analyzer/rbac/ ./internal/netpol/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/scan/ ./internal/rbac/ ./internal/analyzer/rbac/ ./internal/netpol/ ./internal/vulndb/ ./internal/source/image/
 
 # Run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
@@ -56,6 +56,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHostFiles$$' -fuzztime $(FUZZTIME) ./internal/source/node/
 	$(GO) test -run '^$$' -fuzz '^FuzzNodeFiles$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/source/node/
 	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/probe/
+	$(GO) test -run '^$$' -fuzz '^FuzzLayer$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/source/image/
+	$(GO) test -run '^$$' -fuzz '^FuzzSecrets$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/source/image/
+	$(GO) test -run '^$$' -fuzz '^FuzzImportRecord$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/vulndb/
+	$(GO) test -run '^$$' -fuzz '^FuzzPayload$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/signature/
+	$(GO) test -run '^$$' -fuzz '^FuzzBundle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./internal/signature/
 
 clean:
 	rm -rf $(BIN)
