@@ -19,6 +19,7 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
@@ -52,6 +53,7 @@ import (
 //	rust-binary    rust/cargoauditable: Rust executables built with cargo-auditable
 //	cargo-lockfile rust/cargolock: Cargo.lock
 //	gem            ruby/gemspec: *.gemspec (installed gems' specifications)
+//	gem-lockfile   ruby/gemfilelock: Gemfile.lock, gems.locked
 const (
 	TypeDpkg            = "dpkg"
 	TypeAPK             = "apk"
@@ -65,6 +67,7 @@ const (
 	TypeRustBinary      = "rust-binary"
 	TypeCargoLockfile   = "cargo-lockfile"
 	TypeGem             = "gem"
+	TypeGemLockfile     = "gem-lockfile"
 )
 
 // DefaultMaxFileBytes is the largest file handed to an extractor (512 MiB).
@@ -133,6 +136,7 @@ func loadPlugins() ([]plugin, error) {
 			{new: archive.New, typ: TypeJavaArchive},
 			{new: cargolock.New, typ: TypeCargoLockfile},
 			{new: gemspec.New, typ: TypeGem},
+			{new: gemfilelock.New, typ: TypeGemLockfile},
 		} {
 			ex, err := c.new(cfg)
 			if err != nil {

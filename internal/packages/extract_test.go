@@ -154,6 +154,7 @@ func TestExtractLanguages(t *testing.T) {
 		"srv/rust/Cargo.lock":                                []byte("version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.150\"\n"),
 		"usr/local/bundle/specifications/rack-2.2.3.gemspec": []byte("Gem::Specification.new do |s|\n  s.name = \"rack\".freeze\n  s.version = \"2.2.3\"\nend\n"),
 		"opt/app/lib/demo.jar":                               jar.Bytes(),
+		"srv/ruby/Gemfile.lock":                              []byte("GEM\n  remote: https://rubygems.org/\n  specs:\n    nokogiri (1.13.0)\n\nPLATFORMS\n  ruby\n"),
 		"usr/local/bin/textapp":                              imagetest.GoBinary(t),
 	})
 	pkgs := extractDir(t, dir, packages.Options{})
@@ -164,6 +165,7 @@ func TestExtractLanguages(t *testing.T) {
 		{packages.TypePipRequirements, "PyPI", "flask", "2.0.0", "srv/requirements.txt"},
 		{packages.TypeCargoLockfile, "crates.io", "serde", "1.0.150", "srv/rust/Cargo.lock"},
 		{packages.TypeGem, "RubyGems", "rack", "2.2.3", "usr/local/bundle/specifications/rack-2.2.3.gemspec"},
+		{packages.TypeGemLockfile, "RubyGems", "nokogiri", "1.13.0", "srv/ruby/Gemfile.lock"},
 		{packages.TypeJavaArchive, "Maven", "org.example:demo", "1.2.3", "opt/app/lib/demo.jar"},
 		{packages.TypeGoBinary, "Go", imagetest.GoBinaryModule, strings.TrimPrefix(imagetest.GoBinaryModuleVersion, "v"), "usr/local/bin/textapp"},
 		{packages.TypeGoBinary, "Go", "stdlib", strings.TrimPrefix(goVersion(t), "go"), "usr/local/bin/textapp"},
