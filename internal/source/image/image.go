@@ -3,10 +3,11 @@
 // its distribution (os-release), the packages installed in it (internal/packages), and the
 // hygiene facts analyzers judge (setuid files, files holding secrets, shells, package managers).
 //
-// The image is never unpacked to disk. Each layer is streamed in order through a tar reader that
-// keeps a map of the final file system (whiteouts and opaque directories applied) and keeps the
-// content of only the files the package extractors and the checks read; files over 1 MiB go to a
-// temporary directory that is removed when Read returns. Entry names are normalised; an entry
+// The image is never unpacked to disk. Layers are streamed through tar readers (a few at a time,
+// decompression being the cost) and applied in order to a map of the final file system
+// (whiteouts and opaque directories applied); only the content of the files the package
+// extractors and the checks read is kept, files over 1 MiB in a temporary directory that is
+// removed when Read returns. Entry names are normalised; an entry
 // whose path leaves the root is refused with a problem; symbolic links are resolved inside the
 // image root, never on the host. Limits bound the uncompressed size, the kept file size and the
 // number of entries (decompression bombs fail with a LimitError, not with an exhausted memory).
