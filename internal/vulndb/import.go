@@ -2,6 +2,7 @@ package vulndb
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,18 +13,31 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// MaxUncompressed bounds what one zip source may expand to (OSV's largest all.zip, Debian's,
-// expands to about 2 GiB in 2026).
+// MaxUncompressed bounds what one zip source may expand to, against decompression bombs (OSV's
+// largest all.zip files, Debian's and Ubuntu's, expand to about 1-2 GiB in 2026).
 const MaxUncompressed = 8 << 30
 
-// batchSize is the number of records written per transaction.
-const batchSize = 5000
+// Limits as variables, so that tests can lower them.
+var (
+	maxUncompressed int64 = MaxUncompressed
+	maxProblems           = 100
+)
+
+// Batching of writes: records are written in transactions of at most batchRecords records or
+// batchBytes bytes of JSON (fewer transactions are faster in bbolt; the batch bounds memory and
+// the size of bbolt's in-memory nodes). Variables for tests.
+var (
+	batchRecords = 10_000
+	batchBytes   = 64 << 20
+)
 
 // ImportOptions control Import.
 type ImportOptions struct {
@@ -33,27 +47,53 @@ type ImportOptions struct {
 	Now time.Time
 }
 
-// Stats says what an import did.
+// Stats say what an import did.
 type Stats struct {
-	Records   int `json:"records"`   // records stored
-	Withdrawn int `json:"withdrawn"` // withdrawn records removed or skipped
-	// Problems are entries that were skipped, each naming the file (and zip entry).
+	// Records stored (new or replacing a record with the same ID).
+	Records int `json:"records"`
+	// Withdrawn records read (skipped, and removed from the database when it had them).
+	Withdrawn int `json:"withdrawn"`
+	// Removed records: gone from an ecosystem's all.zip that Update synchronised.
+	Removed int `json:"removed,omitempty"`
+	// Skipped entries that are not OSV records or are too large.
+	Skipped int `json:"skipped"`
+	// Problems explain the skipped entries and other warnings, each naming the file (and zip
+	// entry); at most 100, the last one saying how many more there were.
 	Problems []string `json:"problems,omitempty"`
 	// Advisories is the number of records in the database after the import.
 	Advisories int `json:"advisories"`
 }
 
-// source is one thing to import: a path, and the name recorded for it.
+func (st *Stats) problem(format string, args ...any) {
+	switch {
+	case len(st.Problems) < maxProblems:
+		st.Problems = append(st.Problems, fmt.Sprintf(format, args...))
+	case len(st.Problems) == maxProblems:
+		st.Problems = append(st.Problems, "further problems are not listed")
+	}
+}
+
+// source is one thing to import.
 type source struct {
-	path, name, verified string
+	path string
+	// name is what the database records (a URL for downloads).
+	name string
+	// verified says how a download was checked.
+	verified string
+	// sync, when set, is the ecosystem (base name) the source holds all records of: records of
+	// that ecosystem the source does not have are removed (Update of OSV's per-ecosystem zips).
+	sync string
 }
 
 // Import imports OSV records from sources — all.zip files as OSV publishes them per ecosystem,
-// directories of OSV JSON files (walked recursively) or single JSON files — into the database
-// at dbPath. A new file is written next to the old one and renamed over it: readers see the old
-// database or the new one, never a half-written one, and a failed import leaves the old one as
-// it was. Records replace earlier records with the same ID; withdrawn records are removed.
-// Entries that are not OSV records are skipped and listed in Stats.Problems.
+// directories of OSV JSON files (walked recursively, symbolic links not followed) or single
+// JSON files — into the database at dbPath, creating it if needed. Records replace earlier
+// records with the same ID; withdrawn records are removed. Entries that are not OSV records, or
+// are larger than MaxRecordSize, are skipped and explained in Stats.Problems.
+//
+// A new file is written next to the old one and renamed over it: readers see the old database
+// or the new one, never a half-written one, and a failed import leaves the old one as it was.
+// Imports into the same file should not run concurrently (the last rename wins).
 func Import(ctx context.Context, dbPath string, sources []string, opts ImportOptions) (Stats, error) {
 	var srcs []source
 	for _, s := range sources {
@@ -75,59 +115,60 @@ func importSources(ctx context.Context, dbPath string, srcs []source, opts Impor
 	if now.IsZero() {
 		now = time.Now()
 	}
-	dir := filepath.Dir(dbPath)
+	dir, base := filepath.Dir(dbPath), filepath.Base(dbPath)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return st, err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dbPath)+".tmp-*")
+	removeStale(dir, base)
+
+	// The work file: a copy of the current database (merge) or empty (replace), updated in place.
+	work, err := tempFile(dir, "."+base+".work-*")
 	if err != nil {
 		return st, err
 	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmpName)
-		}
-	}()
+	defer os.Remove(work.Name())
 	if !opts.Replace {
-		if old, err := os.Open(dbPath); err == nil {
-			_, cerr := io.Copy(tmp, old)
-			old.Close()
-			if cerr != nil {
-				tmp.Close()
-				return st, fmt.Errorf("copying %s: %w", dbPath, cerr)
-			}
+		if err := copyExisting(dbPath, work); err != nil {
+			work.Close()
+			return st, err
 		}
 	}
-	if err := tmp.Close(); err != nil {
+	if err := work.Close(); err != nil {
 		return st, err
 	}
-	db, err := bolt.Open(tmpName, 0o644, &bolt.Options{Timeout: 5 * time.Second, NoSync: true, NoFreelistSync: true})
+	wdb, err := bolt.Open(work.Name(), 0o600, workOptions())
 	if err != nil {
-		return st, fmt.Errorf("%s: %w (delete it and import again)", dbPath, err)
+		return st, fmt.Errorf("%s: %w (not a kube4c database? import with --replace)", dbPath, err)
 	}
-	closed := false
-	defer func() {
-		if !closed {
-			db.Close()
-		}
-	}()
+	defer wdb.Close()
+
+	b := &builder{counts: Counts{Ecosystems: map[string]int{}}}
 	var metaSources []Source
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = update(wdb, func(tx *bolt.Tx) error {
 		m, err := tx.CreateBucketIfNotExists(bucketMeta)
 		if err != nil {
 			return err
 		}
 		if s := m.Get([]byte("schema")); s != nil && string(s) != SchemaVersion {
-			return fmt.Errorf("%s has schema %q: import with --replace", dbPath, s)
+			return fmt.Errorf("%s has schema %q, this kube4c writes schema %q: import with --replace", dbPath, s, SchemaVersion)
 		}
-		for _, b := range [][]byte{bucketAdv, bucketPkg, bucketAlias} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+		for _, bk := range [][]byte{bucketAdv, bucketPkg, bucketAlias} {
+			if _, err := tx.CreateBucketIfNotExists(bk); err != nil {
 				return err
 			}
 		}
-		if b := m.Get([]byte("sources")); b != nil {
-			_ = json.Unmarshal(b, &metaSources)
+		if v := m.Get([]byte("sources")); v != nil {
+			if err := json.Unmarshal(v, &metaSources); err != nil {
+				return fmt.Errorf("%s: corrupt metadata: %w (import with --replace)", dbPath, err)
+			}
+		}
+		if v := m.Get([]byte("counts")); v != nil {
+			if err := json.Unmarshal(v, &b.counts); err != nil {
+				return fmt.Errorf("%s: corrupt metadata: %w (import with --replace)", dbPath, err)
+			}
+			if b.counts.Ecosystems == nil {
+				b.counts.Ecosystems = map[string]int{}
+			}
 		}
 		return m.Put([]byte("schema"), []byte(SchemaVersion))
 	})
@@ -136,9 +177,18 @@ func importSources(ctx context.Context, dbPath string, srcs []source, opts Impor
 	}
 
 	for _, s := range srcs {
-		n, sum, err := importOne(ctx, db, s, &st)
+		w := &writer{db: wdb, b: b, st: &st}
+		if s.sync != "" {
+			w.seen = map[string]bool{}
+		}
+		sum, complete, err := w.source(ctx, s)
 		if err != nil {
 			return st, err
+		}
+		if s.sync != "" && complete {
+			if err := w.syncEcosystem(s.sync); err != nil {
+				return st, err
+			}
 		}
 		// A source imported again replaces its earlier entry in the list.
 		kept := metaSources[:0]
@@ -147,177 +197,388 @@ func importSources(ctx context.Context, dbPath string, srcs []source, opts Impor
 				kept = append(kept, old)
 			}
 		}
-		metaSources = append(kept, Source{Name: s.name, SHA256: sum, Records: n, Imported: now.UTC().Truncate(time.Second), Verified: s.verified})
+		metaSources = append(kept, Source{Name: s.name, SHA256: sum, Records: w.read, Imported: now.UTC().Truncate(time.Second), Verified: s.verified})
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = update(wdb, func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
-		b, err := json.Marshal(metaSources)
+		v, err := json.Marshal(metaSources)
 		if err != nil {
 			return err
 		}
-		if err := m.Put([]byte("sources"), b); err != nil {
+		if err := m.Put([]byte("sources"), v); err != nil {
 			return err
 		}
-		st.Advisories = tx.Bucket(bucketAdv).Stats().KeyN
+		if v, err = json.Marshal(b.counts); err != nil {
+			return err
+		}
+		if err := m.Put([]byte("counts"), v); err != nil {
+			return err
+		}
 		return m.Put([]byte("built"), []byte(now.UTC().Format(time.RFC3339)))
 	})
 	if err != nil {
 		return st, err
 	}
-	if err := db.Sync(); err != nil {
+	st.Advisories = b.counts.Advisories
+	if err := ctx.Err(); err != nil {
 		return st, err
 	}
-	closed = true
-	if err := db.Close(); err != nil {
-		return st, err
+	return st, compactInto(wdb, dbPath)
+}
+
+// workOptions are the bbolt options of files being written: no fsync until the end (a failed
+// import throws the file away), and a large initial memory map (address space, not memory) so
+// that the growing file is not remapped again and again.
+func workOptions() *bolt.Options {
+	o := &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType}
+	if runtime.GOOS != "windows" { // Windows grows the file to the size of the map
+		o.InitialMmapSize = 1 << 30
 	}
-	if err := syncFile(tmpName); err != nil {
-		return st, err
+	return o
+}
+
+// compactInto writes a compact copy of the work database (pages filled, in key order) to a
+// temporary file next to dbPath, makes it durable and renames it over dbPath.
+func compactInto(wdb *bolt.DB, dbPath string) error {
+	dir, base := filepath.Dir(dbPath), filepath.Base(dbPath)
+	f, err := tempFile(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
 	}
-	if err := os.Chmod(tmpName, 0o644); err != nil {
-		return st, err
+	tmp := f.Name()
+	f.Close()
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.Remove(tmp)
+		}
+	}()
+	o := workOptions()
+	o.InitialMmapSize = 0 // a large map would grow the file in steps of 16 MiB
+	out, err := bolt.Open(tmp, 0o644, o)
+	if err != nil {
+		return err
 	}
-	if err := os.Rename(tmpName, dbPath); err != nil {
-		return st, err
+	if err := bolt.Compact(out, wdb, 64<<20); err != nil {
+		out.Close()
+		return fmt.Errorf("writing %s: %w", dbPath, err)
 	}
+	if err := errors.Join(out.Sync(), out.Close()); err != nil {
+		return fmt.Errorf("writing %s: %w", dbPath, err)
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dbPath); err != nil {
+		return err
+	}
+	renamed = true
 	syncDir(dir)
-	return st, nil
+	return nil
 }
 
-// importOne imports one source and returns the records it held and its SHA-256 (files only).
-func importOne(ctx context.Context, db *bolt.DB, s source, st *Stats) (int, string, error) {
-	fi, err := os.Stat(s.path)
-	if err != nil {
-		return 0, "", err
-	}
-	w := &writer{db: db, st: st}
-	if fi.IsDir() {
-		err = filepath.WalkDir(s.path, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				st.Problems = append(st.Problems, fmt.Sprintf("%s: %v", p, err))
-				return nil
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if d.IsDir() || !d.Type().IsRegular() || !strings.HasSuffix(strings.ToLower(p), ".json") {
-				return nil // symbolic links are not followed
-			}
-			b, err := readLimited(p)
-			if err != nil {
-				st.Problems = append(st.Problems, fmt.Sprintf("%s: %v", p, err))
-				return nil
-			}
-			return w.add(p, b)
-		})
-		if err == nil {
-			err = w.flush()
+// update runs a write transaction, turning bbolt panics (a corrupt file being merged into) into errors.
+func update(db *bolt.DB, fn func(tx *bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt database (%v): import with --replace", r)
 		}
-		return w.records, "", err
-	}
-	sum, err := fileSHA256(s.path)
-	if err != nil {
-		return 0, "", err
-	}
-	if strings.HasSuffix(strings.ToLower(s.path), ".json") {
-		b, err := readLimited(s.path)
-		if err != nil {
-			return 0, "", fmt.Errorf("%s: %w", s.name, err)
-		}
-		if err := w.add(s.name, b); err != nil {
-			return 0, "", err
-		}
-		return w.records, sum, w.flush()
-	}
-	zr, err := zip.OpenReader(s.path)
-	if err != nil {
-		return 0, "", fmt.Errorf("%s: not a zip file of OSV records (or a .json record, or a directory): %w", s.name, err)
-	}
-	defer zr.Close()
-	var total uint64
-	for _, f := range zr.File {
-		if ctx.Err() != nil {
-			return 0, "", ctx.Err()
-		}
-		where := s.name + ": " + f.Name
-		if f.FileInfo().IsDir() || !strings.HasSuffix(strings.ToLower(f.Name), ".json") {
-			continue
-		}
-		if f.UncompressedSize64 > MaxRecordSize {
-			st.Problems = append(st.Problems, fmt.Sprintf("%s: %d bytes, larger than the %d byte limit; skipped", where, f.UncompressedSize64, MaxRecordSize))
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			st.Problems = append(st.Problems, fmt.Sprintf("%s: %v", where, err))
-			continue
-		}
-		// The header's size may lie: read at most one byte past the limit.
-		b, err := io.ReadAll(io.LimitReader(rc, MaxRecordSize+1))
-		rc.Close()
-		total += uint64(len(b))
-		if total > MaxUncompressed {
-			return 0, "", fmt.Errorf("%s: expands to more than %d bytes; refused (a decompression bomb?)", s.name, uint64(MaxUncompressed))
-		}
-		switch {
-		case err != nil:
-			st.Problems = append(st.Problems, fmt.Sprintf("%s: %v", where, err))
-			continue
-		case len(b) > MaxRecordSize:
-			st.Problems = append(st.Problems, fmt.Sprintf("%s: larger than the %d byte limit; skipped", where, MaxRecordSize))
-			continue
-		}
-		if err := w.add(where, b); err != nil {
-			return 0, "", err
-		}
-	}
-	return w.records, sum, w.flush()
+	}()
+	return db.Update(fn)
 }
 
-// writer batches records into transactions.
-type writer struct {
-	db      *bolt.DB
-	st      *Stats
-	batch   []*record
-	records int
-}
-
-func (w *writer) add(where string, b []byte) error {
-	r, err := parseRecord(b)
-	if err != nil {
-		w.st.Problems = append(w.st.Problems, fmt.Sprintf("%s: %v", where, err))
+// copyExisting copies the current database into the work file; a missing one is an empty start.
+func copyExisting(dbPath string, dst *os.File) error {
+	old, err := os.Open(dbPath)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	w.batch = append(w.batch, r)
-	if len(w.batch) >= batchSize {
-		return w.flush()
+	if err != nil {
+		return err
+	}
+	defer old.Close()
+	if _, err := io.Copy(dst, old); err != nil {
+		return fmt.Errorf("copying %s: %w", dbPath, err)
 	}
 	return nil
 }
 
-func (w *writer) flush() error {
-	if len(w.batch) == 0 {
+// writer reads one source and writes its records in batches. Reading and parsing (the caller
+// of add) and writing (a goroutine) overlap.
+type writer struct {
+	db *bolt.DB
+	b  *builder
+	st *Stats
+	// read counts the records of the source (withdrawn ones included).
+	read int
+	// seen are the IDs of the source's records, when it is synchronised.
+	seen map[string]bool
+
+	batch   []*record
+	pending int            // bytes of JSON in batch
+	batches chan []*record // to the writing goroutine; nil when it is not running
+	done    chan error     // its result
+	err     error          // its result, once received by add
+}
+
+// source imports one source and returns its SHA-256 (files only) and whether it was read
+// completely (a zip whose expansion exceeded the limit is not).
+func (w *writer) source(ctx context.Context, s source) (sum string, complete bool, err error) {
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return "", false, err
+	}
+	if fi.IsDir() {
+		err = filepath.WalkDir(s.path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				w.skip("%s: %v", p, err)
+				return nil
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !d.Type().IsRegular() || !strings.HasSuffix(strings.ToLower(p), ".json") {
+				return nil // directories, and symbolic links are not followed
+			}
+			b, err := readLimited(p)
+			if err != nil {
+				w.skip("%s: %v", p, err)
+				return nil
+			}
+			return w.add(p, b)
+		})
+		if ferr := w.flush(); err == nil {
+			err = ferr
+		}
+		return "", err == nil, err
+	}
+	if sum, err = fileSHA256(s.path); err != nil {
+		return "", false, fmt.Errorf("%s: %w", s.name, err)
+	}
+	if strings.HasSuffix(strings.ToLower(s.path), ".json") {
+		b, err := readLimited(s.path)
+		if err != nil {
+			w.skip("%s: %v", s.name, err)
+			return sum, true, nil
+		}
+		if err := w.add(s.name, b); err != nil {
+			return "", false, err
+		}
+		return sum, true, w.flush()
+	}
+	f, err := os.Open(s.path)
+	if err != nil {
+		return "", false, err
+	}
+	defer f.Close()
+	complete, err = w.zip(ctx, &windowReader{r: f, buf: make([]byte, 0, 1<<20)}, fi.Size(), s.name)
+	if ferr := w.flush(); err == nil {
+		err = ferr
+	}
+	return sum, complete, err
+}
+
+// zip imports the JSON entries of a zip file. An entry that is not an OSV record, cannot be
+// read or is larger than MaxRecordSize is skipped; when the entries expand to more than
+// MaxUncompressed the rest of the file is skipped (complete is then false).
+func (w *writer) zip(ctx context.Context, r io.ReaderAt, size int64, name string) (complete bool, err error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil && !errors.Is(err, zip.ErrInsecurePath) { // names are not used as paths
+		return false, fmt.Errorf("%s: not a zip file of OSV records (nor a .json record, nor a directory): %w", name, err)
+	}
+	var (
+		total int64
+		buf   bytes.Buffer
+	)
+	for _, f := range zr.File {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		where := name + ": " + f.Name
+		if f.FileInfo().IsDir() || !strings.HasSuffix(strings.ToLower(f.Name), ".json") {
+			continue
+		}
+		if f.UncompressedSize64 > MaxRecordSize {
+			w.skip("%s: %d bytes, larger than the %d byte limit; skipped", where, f.UncompressedSize64, MaxRecordSize)
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			w.skip("%s: %v", where, err)
+			continue
+		}
+		// The header's size may lie: read at most one byte past the limit. The buffer is reused:
+		// parsing copies what it keeps.
+		buf.Reset()
+		buf.Grow(int(min(f.UncompressedSize64, MaxRecordSize) + 1))
+		_, err = buf.ReadFrom(io.LimitReader(rc, MaxRecordSize+1))
+		rc.Close()
+		b := buf.Bytes()
+		total += int64(len(b))
+		switch {
+		case total > maxUncompressed:
+			w.skip("%s: the entries expand to more than %d bytes (a decompression bomb?); this entry and the rest of the file are skipped", where, maxUncompressed)
+			return false, nil
+		case err != nil:
+			w.skip("%s: %v", where, err)
+			continue
+		case len(b) > MaxRecordSize:
+			w.skip("%s: larger than the %d byte limit; skipped", where, MaxRecordSize)
+			continue
+		}
+		if err := w.add(where, b); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// windowReader reads a file through a window of 1 MiB: archive/zip reads the entries of a file
+// one after the other in small pieces, one system call each without it.
+type windowReader struct {
+	mu  sync.Mutex
+	r   io.ReaderAt
+	off int64  // offset of buf in the file
+	buf []byte // the window
+}
+
+func (w *windowReader) ReadAt(p []byte, off int64) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(p) > cap(w.buf)/2 {
+		return w.r.ReadAt(p, off) // large reads go straight to the file
+	}
+	if off < w.off || off+int64(len(p)) > w.off+int64(len(w.buf)) {
+		n, err := w.r.ReadAt(w.buf[:cap(w.buf)], off)
+		w.off, w.buf = off, w.buf[:n]
+		if n < len(p) {
+			n = copy(p, w.buf)
+			if err == nil {
+				err = io.EOF
+			}
+			return n, err
+		}
+	}
+	return copy(p, w.buf[off-w.off:]), nil
+}
+
+func (w *writer) skip(format string, args ...any) {
+	w.st.Skipped++
+	w.st.problem(format, args...)
+}
+
+// add parses one record and queues it for writing. Batches of batchRecords records or
+// batchBytes bytes are written by a goroutine, one transaction each, while the next batch is
+// read. add fails when writing failed.
+func (w *writer) add(where string, b []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	r, err := parseRecord(b)
+	if err != nil {
+		w.skip("%s: %v", where, err)
 		return nil
 	}
-	err := w.db.Update(func(tx *bolt.Tx) error {
-		for _, r := range w.batch {
+	w.read++
+	if w.seen != nil {
+		w.seen[r.ID] = true
+	}
+	w.batch = append(w.batch, r)
+	w.pending += len(b)
+	if len(w.batch) < batchRecords && w.pending < batchBytes {
+		return nil
+	}
+	if w.batches == nil {
+		w.batches, w.done = make(chan []*record, 1), make(chan error, 1)
+		go w.write(w.batches, w.done)
+	}
+	select {
+	case w.batches <- w.batch:
+		w.batch, w.pending = nil, 0
+		return nil
+	case err := <-w.done:
+		w.batches, w.err = nil, err
+		return err
+	}
+}
+
+// flush writes the queued records and waits until everything is written.
+func (w *writer) flush() error {
+	if w.err != nil {
+		return w.err
+	}
+	batch := w.batch
+	w.batch, w.pending = nil, 0
+	if w.batches == nil {
+		w.err = w.commit(batch)
+		return w.err
+	}
+	select {
+	case w.batches <- batch:
+		close(w.batches)
+		w.err = <-w.done
+	case w.err = <-w.done: // it failed
+	}
+	w.batches = nil
+	return w.err
+}
+
+// write commits batches until the channel is closed or a transaction fails; then it sends the
+// result on done.
+func (w *writer) write(batches <-chan []*record, done chan<- error) {
+	for b := range batches {
+		if err := w.commit(b); err != nil {
+			done <- err
+			return
+		}
+	}
+	done <- nil
+}
+
+// commit writes records in one transaction.
+func (w *writer) commit(batch []*record) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	return update(w.db, func(tx *bolt.Tx) error {
+		for _, r := range batch {
 			if r.Withdrawn != "" {
 				w.st.Withdrawn++
-				if err := remove(tx, r.ID); err != nil {
+				if _, err := w.b.remove(tx, r.ID); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := put(tx, r); err != nil {
+			if err := w.b.put(tx, r); err != nil {
 				return fmt.Errorf("storing %s: %w", r.ID, err)
 			}
-			w.records++
 			w.st.Records++
 		}
 		return nil
 	})
-	w.batch = w.batch[:0]
-	return err
+}
+
+// syncEcosystem removes the records with entries of ecosystem base that the source did not have:
+// they are gone from OSV's all.zip of that ecosystem.
+func (w *writer) syncEcosystem(base string) error {
+	return update(w.db, func(tx *bolt.Tx) error {
+		prefix := []byte(base + "\x00")
+		gone := map[string]bool{}
+		c := tx.Bucket(bucketPkg).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id := string(k[bytes.LastIndexByte(k, 0)+1:])
+			if !w.seen[id] {
+				gone[id] = true
+			}
+		}
+		for id := range gone {
+			if _, err := w.b.remove(tx, id); err != nil {
+				return err
+			}
+			w.st.Removed++
+		}
+		return nil
+	})
 }
 
 func readLimited(p string) ([]byte, error) {
@@ -349,13 +610,34 @@ func fileSHA256(p string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func syncFile(p string) error {
-	f, err := os.OpenFile(p, os.O_RDWR, 0)
+func tempFile(dir, pattern string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("creating a file next to the database: %w", err)
 	}
-	serr := f.Sync()
-	return errors.Join(serr, f.Close())
+	return f, nil
+}
+
+// removeStale deletes temporary files an interrupted (killed) import or update of the database
+// left behind, once they are a day old (younger ones may belong to an import still running).
+func removeStale(dir, base string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if !strings.HasPrefix(n, "."+base+".") || !e.Type().IsRegular() {
+			continue
+		}
+		rest := strings.TrimPrefix(n, "."+base+".")
+		if !strings.HasPrefix(rest, "work-") && !strings.HasPrefix(rest, "tmp-") && !strings.HasPrefix(rest, "download-") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > 24*time.Hour {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
 }
 
 // syncDir makes a rename durable (best effort: not every system can sync a directory).

@@ -2,9 +2,7 @@ package vulndb
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -14,284 +12,386 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// osPackageEcosystems are ecosystems whose OSV records name source packages (Debian, Ubuntu) or
-// origins (Alpine and its relatives): their packages are also looked up by SourceName.
+// sourceKeyed are the ecosystems whose packages are also looked up by their source package:
+// OSV's Debian and Ubuntu records name source packages, Alpine's and its relatives' name the
+// origin; RPM distributions' records name binary packages, but all binaries of a source rpm
+// share its version, so the source name finds the same advisories.
 var sourceKeyed = map[string]bool{"Debian": true, "Ubuntu": true, "Alpine": true, "Wolfi": true, "Chainguard": true,
-	"MinimOS": true, "Alpaquita": true, "BellSoft Hardened Containers": true}
+	"MinimOS": true, "Alpaquita": true, "BellSoft Hardened Containers": true,
+	"Red Hat": true, "AlmaLinux": true, "Rocky Linux": true, "openSUSE": true, "SUSE": true, "Mageia": true,
+	"openEuler": true, "Azure Linux": true}
 
-// Match finds the advisories that affect the packages. Packages without an ecosystem, of an
-// ecosystem kube4c cannot order versions of, or whose version does not parse are not matched
-// (they cannot be judged either way). It never touches the network.
+// semverEcosystems have versions that must start with a digit once a "v" (and Go's "go") prefix
+// is removed: semantic's parser accepts anything, and "(devel)" would sort before every version.
+var semverEcosystems = map[string]bool{"Go": true, "npm": true, "crates.io": true}
+
+// Skipped is a package Match could not judge.
+type Skipped struct {
+	// Package is the index of the package in the slice given to Match.
+	Package int    `json:"package"`
+	Reason  string `json:"reason"`
+}
+
+// Match finds the advisories that affect the packages: one Match per package and advisory.
+// Packages that cannot be judged (no ecosystem, no version, a version that cannot be ordered)
+// are left out; MatchDetailed says which. It never touches the network, and is safe for
+// concurrent use.
 func (d *DB) Match(pkgs []packages.Package) ([]Match, error) {
-	var out []Match
-	err := d.db.View(func(tx *bolt.Tx) error {
-		pb := tx.Bucket(bucketPkg)
-		advs := map[string]Advisory{}
+	ms, _, err := d.MatchDetailed(pkgs)
+	return ms, err
+}
+
+// MatchDetailed is Match, also returning the packages it could not judge and why: packages
+// without an ecosystem or a version, and packages with advisories in the database whose version
+// does not parse in their ecosystem (e.g. a Go binary's "(devel)" main module). Such a package
+// may still match advisories that list its version explicitly.
+func (d *DB) MatchDetailed(pkgs []packages.Package) ([]Match, []Skipped, error) {
+	var (
+		out     []Match
+		skipped []Skipped
+	)
+	err := d.view(func(tx *bolt.Tx) error {
+		m := &matcher{tx: tx, pb: tx.Bucket(bucketPkg), advs: map[string]*baseAdvisory{}, vers: map[verKey]verVal{}}
 		for i, p := range pkgs {
-			if p.Ecosystem == "" || p.Name == "" || p.Version == "" {
+			switch {
+			case p.Name == "":
+				continue
+			case p.Ecosystem == "":
+				skipped = append(skipped, Skipped{i, "no OSV ecosystem (for an operating system package: the distribution or its release is unknown)"})
+				continue
+			case p.Version == "":
+				skipped = append(skipped, Skipped{i, "no version"})
 				continue
 			}
-			base := ecosystemBase(p.Ecosystem)
-			names := []string{p.Name}
-			if p.SourceName != "" && p.SourceName != p.Name && sourceKeyed[base] {
-				names = append(names, p.SourceName)
+			ms, perr, err := m.pkg(i, p)
+			if err != nil {
+				return err
 			}
-			seen := map[string]bool{}
-			for _, name := range names {
-				prefix := []byte(base + "\x00" + name + "\x00")
-				c := pb.Cursor()
-				for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-					id := string(k[len(prefix):])
-					if seen[id] {
-						continue
-					}
-					var entries []storedAffected
-					if err := json.Unmarshal(v, &entries); err != nil {
-						return fmt.Errorf("corrupt entry %q: %w (import again)", k, err)
-					}
-					hit, fixed := false, ""
-					for _, e := range entries {
-						if !sameRelease(e.Ecosystem, p.Ecosystem) {
-							continue
-						}
-						if ok, f := affects(p.Version, base, e); ok {
-							hit = true
-							fixed = lower(base, fixed, f)
-						}
-					}
-					if !hit {
-						continue
-					}
-					seen[id] = true
-					a, ok := advs[id]
-					if !ok {
-						var err error
-						if a, err = advisory(tx, id); err != nil {
-							return err
-						}
-						advs[id] = a
-					}
-					out = append(out, Match{Package: i, Advisory: a, Fixed: fixed})
-				}
+			out = append(out, ms...)
+			if perr != nil {
+				skipped = append(skipped, Skipped{i, perr.Error()})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("vulnerability database %s: %w", d.path, err)
+		return nil, nil, err
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
-// sameRelease reports whether an affected entry's ecosystem covers the package's: the same
-// release, or an entry without a release (which covers them all).
-func sameRelease(entry, pkg string) bool {
-	re := ecosystemRelease(entry)
-	return re == "" || re == ecosystemRelease(pkg)
+// matcher matches packages within one read transaction, caching parsed versions and advisories.
+type matcher struct {
+	tx   *bolt.Tx
+	pb   *bolt.Bucket
+	advs map[string]*baseAdvisory
+	vers map[verKey]verVal
 }
 
-// normalize makes versions of an ecosystem comparable with OSV's: Go module versions carry a "v"
-// and the standard library a "go" prefix that OSV's Go records do not.
-func normalize(v, base string) string {
-	if base == "Go" {
-		v = strings.TrimPrefix(v, "go")
-		v = strings.TrimPrefix(v, "v")
+type verKey struct{ eco, v string }
+
+type verVal struct {
+	v   semantic.Version
+	err error
+}
+
+// pkg matches one package. perr, when set, says that some advisories could not be evaluated
+// because the package's version does not parse.
+func (m *matcher) pkg(i int, p packages.Package) (out []Match, perr error, err error) {
+	base, rel := ecosystemBase(p.Ecosystem), ecosystemRelease(p.Ecosystem)
+	names := []string{p.Name}
+	if p.SourceName != "" && p.SourceName != p.Name && sourceKeyed[base] {
+		names = append(names, p.SourceName)
 	}
-	return v
-}
-
-// parse parses a version with the ordering of the range type: the ecosystem's for ECOSYSTEM
-// ranges, semantic versioning for SEMVER ranges (npm's parser is plain SemVer 2.0).
-func parse(v, base, rangeType string) (semantic.Version, error) {
-	eco := base
-	if rangeType == "SEMVER" {
-		eco = "npm"
-		v = strings.TrimPrefix(v, "v")
-	}
-	return semantic.Parse(normalize(v, base), eco)
-}
-
-// affects reports whether the installed version is in an affected entry, and the lowest fixed
-// version above it ("" when none is known).
-func affects(installed, base string, e storedAffected) (bool, string) {
-	hit := slices.Contains(e.Versions, installed) || slices.Contains(e.Versions, normalize(installed, base))
-	fixed := ""
-	for _, r := range e.Ranges {
-		pv, err := parse(installed, base, r.Type)
-		if err != nil {
-			continue
-		}
-		type ev struct {
-			e event
-			v semantic.Version // nil for introduced "0"
-		}
-		var evs []ev
-		bad := false
-		for _, x := range r.Events {
-			s := x.Introduced + x.Fixed + x.LastAffected + x.Limit
-			if x.Introduced == "0" {
-				evs = append(evs, ev{e: x})
+	var seen map[string]bool
+	for _, name := range names {
+		prefix := []byte(base + "\x00" + name + "\x00")
+		c := m.pb.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			id := string(k[len(prefix):])
+			if seen[id] {
 				continue
 			}
-			v, err := parse(s, base, r.Type)
+			entries, err := decodeAffected(v)
 			if err != nil {
+				return nil, nil, fmt.Errorf("%q: %w (import again with --replace)", k, err)
+			}
+			hit, fixed, text := false, "", ""
+			for _, e := range entries {
+				if er := ecosystemRelease(e.Ecosystem); er != "" && er != rel {
+					continue
+				}
+				ok, f, err := m.affects(p.Version, base, e)
+				if err != nil && perr == nil {
+					perr = err
+				}
+				if ok {
+					if !hit || text == "" {
+						text = e.Text
+					}
+					hit = true
+					fixed = m.lower(base, fixed, f)
+				}
+			}
+			if !hit {
+				continue
+			}
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[id] = true
+			a, err := m.advisory(id)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, Match{Package: i, Advisory: a.forEntry(base, text), Fixed: fixed})
+		}
+	}
+	return out, perr, nil
+}
+
+// parse parses a version with the ordering of a range: semantic versioning for SEMVER ranges,
+// the ecosystem's own for ECOSYSTEM ranges. Go versions lose their "v" (modules) or "go"
+// (toolchain, "stdlib") prefix: OSV's Go records have none.
+func (m *matcher) parse(v, base string, semver bool) (semantic.Version, error) {
+	eco := base
+	if semver {
+		eco = "SEMVER"
+	}
+	k := verKey{eco, v}
+	if c, ok := m.vers[k]; ok {
+		return c.v, c.err
+	}
+	pv, err := parseVersion(v, base, semver)
+	m.vers[k] = verVal{pv, err}
+	return pv, err
+}
+
+func parseVersion(v, base string, semver bool) (pv semantic.Version, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pv, err = nil, fmt.Errorf("version %.60q cannot be ordered in %s", v, base)
+		}
+	}()
+	s := v
+	if base == "Go" {
+		s = strings.TrimPrefix(s, "go")
+	}
+	if semver || semverEcosystems[base] {
+		s = strings.TrimPrefix(s, "v")
+		if s == "" || s[0] < '0' || s[0] > '9' {
+			return nil, fmt.Errorf("version %.60q is not a semantic version", v)
+		}
+	}
+	if semver {
+		return semantic.ParseSemverVersion(s), nil
+	}
+	pv, err = semantic.Parse(s, base)
+	if err != nil {
+		return nil, fmt.Errorf("version %.60q cannot be ordered in %s: %w", v, base, err)
+	}
+	return pv, nil
+}
+
+// compare compares two parsed versions; ok is false when they cannot be compared.
+func compare(a, b semantic.Version) (c int, ok bool) {
+	c, err := a.Compare(b)
+	return c, err == nil
+}
+
+// affects reports whether the installed version is in an affected entry: listed in its
+// versions, or in one of its ranges. fixed is the lowest fixed version above the installed one
+// in the ranges that contain it ("" when none is known). err is set when the installed version
+// does not parse (ranges cannot be evaluated); a range whose own versions do not parse is ignored.
+//
+// A range is evaluated as the OSV schema describes: events in version order, "introduced" opens
+// it (introduced "0" before every version), "fixed" and "limit" close it at their version,
+// "last_affected" closes it after its version.
+func (m *matcher) affects(installed, base string, e storedAffected) (hit bool, fixed string, err error) {
+	hit = slices.Contains(e.Versions, installed)
+	if !hit && base == "Go" {
+		hit = slices.Contains(e.Versions, strings.TrimPrefix(strings.TrimPrefix(installed, "go"), "v"))
+	}
+	for _, r := range e.Ranges {
+		pv, perr := m.parse(installed, base, r.Semver)
+		if perr != nil {
+			err = perr
+			continue
+		}
+		// The last event at or below the installed version decides (ties: the later event).
+		var (
+			last    byte
+			lastVer semantic.Version
+			bad     bool
+		)
+		for _, ev := range r.Events {
+			if ev.Kind == evIntroduced && ev.Version == "0" {
+				if last == 0 {
+					last = evIntroduced
+				}
+				continue
+			}
+			v, verr := m.parse(ev.Version, base, r.Semver)
+			if verr != nil {
 				bad = true
 				break
 			}
-			evs = append(evs, ev{e: x, v: v})
-		}
-		if bad {
-			continue
-		}
-		slices.SortStableFunc(evs, func(a, b ev) int {
-			switch {
-			case a.v == nil && b.v == nil:
-				return 0
-			case a.v == nil:
-				return -1
-			case b.v == nil:
-				return 1
+			c, ok := compare(pv, v)
+			if !ok {
+				bad = true
+				break
 			}
-			c, _ := a.v.Compare(b.v)
-			return c
-		})
-		in := false
-		for _, x := range evs {
-			cmp := 1
-			if x.v != nil {
-				cmp, _ = pv.Compare(x.v)
+			below := c >= 0
+			if ev.Kind == evLastAffected {
+				below = c > 0 // the last affected version itself is affected
 			}
-			switch {
-			case x.e.Introduced != "":
-				if cmp >= 0 {
-					in = true
-				}
-			case x.e.Fixed != "":
-				if cmp >= 0 {
-					in = false
-				}
-			case x.e.LastAffected != "":
-				if cmp > 0 {
-					in = false
-				}
-			case x.e.Limit != "":
-				if cmp >= 0 {
-					in = false
+			if !below {
+				continue
+			}
+			if lastVer != nil {
+				if lc, ok := compare(v, lastVer); !ok || lc < 0 {
+					continue
 				}
 			}
+			last, lastVer = ev.Kind, v
 		}
-		if !in {
+		if bad || last != evIntroduced {
 			continue
 		}
 		hit = true
-		for _, x := range evs {
-			if x.e.Fixed == "" || x.v == nil {
+		for _, ev := range r.Events {
+			if ev.Kind != evFixed {
 				continue
 			}
-			if c, _ := x.v.Compare(pv); c > 0 {
-				fixed = lower(base, fixed, x.e.Fixed)
+			if v, verr := m.parse(ev.Version, base, r.Semver); verr == nil {
+				if c, ok := compare(v, pv); ok && c > 0 {
+					fixed = m.lower(base, fixed, ev.Version)
+				}
 			}
 		}
 	}
-	return hit, fixed
+	return hit, fixed, err
 }
 
 // lower is the lower of two fixed versions ("" is no version).
-func lower(base, a, b string) string {
-	if a == "" {
+func (m *matcher) lower(base, a, b string) string {
+	if a == "" || a == b {
 		return b
 	}
 	if b == "" {
 		return a
 	}
-	va, err := semantic.Parse(normalize(a, base), base)
-	if err != nil {
+	// Fixed versions of one ecosystem: ordered as such (semantic versions are too, for Go and npm).
+	semver := semverEcosystems[base]
+	va, erra := m.parse(a, base, semver)
+	vb, errb := m.parse(b, base, semver)
+	if erra != nil || errb != nil {
 		return a
 	}
-	if c, err := va.CompareStr(normalize(b, base)); err == nil && c > 0 {
+	if c, ok := compare(va, vb); ok && c > 0 {
 		return b
 	}
 	return a
 }
 
-// advisory builds what a finding needs of a stored record. Its severity is the highest CVSS base
-// score of the record; without a vector, of the records it names as aliases or upstream and of
-// the records that name it or its aliases; then a qualitative severity of the record; else
-// medium, marked "unknown".
-func advisory(tx *bolt.Tx, id string) (Advisory, error) {
-	sa, err := loadAdvisory(tx, id)
-	if err != nil || sa == nil {
-		return Advisory{}, fmt.Errorf("advisory %s: missing or corrupt (import again): %v", id, err)
+// baseAdvisory is an advisory with the severity its record (and related records) give.
+type baseAdvisory struct {
+	Advisory
+	// rated is true when a CVSS vector or the record's own qualitative severity decided.
+	rated bool
+}
+
+// forEntry is the advisory as one matching affected entry sees it: without a rating of the
+// record, the entry's qualitative severity (Debian's urgency) decides. Debian entries marked
+// "unimportant" are low whatever the CVSS score: Debian's security team found that the
+// vulnerable code is not built or not used in Debian's package.
+func (a *baseAdvisory) forEntry(base, text string) Advisory {
+	out := a.Advisory
+	out.Aliases = slices.Clone(out.Aliases)
+	sev, ok := textToSeverity(text)
+	switch {
+	case base == "Debian" && textValue(text) == "unimportant":
+		out.Severity, out.SeverityFrom, out.Score = catalog.Low, "Debian urgency: unimportant", 0
+	case !a.rated && ok:
+		out.Severity, out.SeverityFrom = sev, text
 	}
-	a := Advisory{ID: sa.ID, Summary: sa.Summary, URL: sa.URL, Modified: sa.Modified, Aliases: cveFirst(sa.Aliases, sa.Upstream)}
-	if score, sev, vec, ok := best(sa.Severity); ok {
-		a.Score, a.Severity, a.SeverityFrom = score, sev, vec
+	return out
+}
+
+// advisory builds what a finding needs of a stored record. Its severity is the highest CVSS base
+// score of the record; without a vector, of the records it names as aliases or upstream, else of
+// the records about the same vulnerability that name it or its aliases (those naming a single CVE:
+// a distribution's bundle advisory rates its worst CVE); then the record's qualitative severity;
+// else (forEntry) the affected entry's; else medium, marked "unknown".
+func (m *matcher) advisory(id string) (*baseAdvisory, error) {
+	if a, ok := m.advs[id]; ok {
 		return a, nil
 	}
-	// Related records: those this one names, and those naming this one or its aliases.
-	related := map[string]bool{}
-	names := append(append([]string{id}, sa.Aliases...), sa.Upstream...)
-	for _, n := range names[1:] {
-		related[n] = true
+	sa, err := m.load(id)
+	if err != nil || sa == nil {
+		return nil, fmt.Errorf("advisory %s: missing or corrupt (import again with --replace): %v", id, err)
 	}
-	ab := tx.Bucket(bucketAlias)
-	for _, n := range names {
+	a := &baseAdvisory{Advisory: Advisory{ID: sa.ID, Summary: sa.Summary, URL: sa.URL, Modified: sa.Modified, Aliases: sa.Aliases}}
+	m.advs[id] = a
+	if score, sev, vec, ok := best(sa.Vectors); ok {
+		a.Score, a.Severity, a.SeverityFrom, a.rated = score, sev, vec, true
+		return a, nil
+	}
+	// Records this one names.
+	var direct []severity
+	for _, al := range sa.Aliases {
+		if r, _ := m.load(al); r != nil {
+			direct = append(direct, r.Vectors...)
+		}
+	}
+	if score, sev, vec, ok := best(direct); ok {
+		a.Score, a.Severity, a.SeverityFrom, a.rated = score, sev, vec, true
+		return a, nil
+	}
+	// Records naming this one or one of its aliases, about a single CVE.
+	var indirect []severity
+	ab := m.tx.Bucket(bucketAlias)
+	seen := map[string]bool{id: true}
+	for _, n := range append([]string{id}, sa.Aliases...) {
 		prefix := []byte(n + "\x00")
 		c := ab.Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			related[string(k[len(prefix):])] = true
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(seen) < 64; k, _ = c.Next() {
+			rid := string(k[len(prefix):])
+			if seen[rid] {
+				continue
+			}
+			seen[rid] = true
+			if r, _ := m.load(rid); r != nil && cves(r.Aliases) <= 1 {
+				indirect = append(indirect, r.Vectors...)
+			}
 		}
 	}
-	delete(related, id)
-	var sevs []severity
-	for _, rid := range slices.Sorted(maps.Keys(related)) {
-		if r, err := loadAdvisory(tx, rid); err == nil && r != nil {
-			sevs = append(sevs, r.Severity...)
-		}
-	}
-	if score, sev, vec, ok := best(sevs); ok {
-		a.Score, a.Severity, a.SeverityFrom = score, sev, vec
+	if score, sev, vec, ok := best(indirect); ok {
+		a.Score, a.Severity, a.SeverityFrom, a.rated = score, sev, vec, true
 		return a, nil
 	}
 	if s, ok := textToSeverity(sa.Text); ok {
-		a.Severity, a.SeverityFrom = s, "database_specific: "+sa.Text
+		a.Severity, a.SeverityFrom, a.rated = s, sa.Text, true
 		return a, nil
 	}
 	a.Severity, a.SeverityFrom = catalog.Medium, "unknown"
 	return a, nil
 }
 
-func loadAdvisory(tx *bolt.Tx, id string) (*storedAdvisory, error) {
-	b := tx.Bucket(bucketAdv).Get([]byte(id))
+func cves(ids []string) int {
+	n := 0
+	for _, s := range ids {
+		if strings.HasPrefix(s, "CVE-") {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *matcher) load(id string) (*storedAdvisory, error) {
+	b := m.tx.Bucket(bucketAdv).Get([]byte(id))
 	if b == nil {
 		return nil, nil
 	}
-	var sa storedAdvisory
-	if err := json.Unmarshal(b, &sa); err != nil {
-		return nil, err
-	}
-	return &sa, nil
-}
-
-// cveFirst lists aliases and upstream IDs once each, CVE IDs first.
-func cveFirst(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		for _, s := range l {
-			if s != "" && !slices.Contains(out, s) {
-				out = append(out, s)
-			}
-		}
-	}
-	slices.SortStableFunc(out, func(a, b string) int {
-		ca, cb := strings.HasPrefix(a, "CVE-"), strings.HasPrefix(b, "CVE-")
-		switch {
-		case ca && !cb:
-			return -1
-		case cb && !ca:
-			return 1
-		}
-		return 0
-	})
-	return out
+	return decodeAdvisory(b)
 }

@@ -38,8 +38,10 @@ func cvssScore(typ, vector string) (score float64, v2, ok bool) {
 			return 0, false, false
 		}
 		return c.BaseScore(), false, true
-	case typ == "CVSS_V2" || strings.HasPrefix(vector, "AV:"):
-		c, err := gocvss20.ParseVector(strings.TrimPrefix(vector, "CVSS:2.0/"))
+	case typ == "CVSS_V2" || strings.HasPrefix(vector, "AV:") || strings.HasPrefix(vector, "(AV:"):
+		v := strings.TrimPrefix(vector, "CVSS:2.0/")
+		v = strings.TrimSuffix(strings.TrimPrefix(v, "("), ")")
+		c, err := gocvss20.ParseVector(v)
 		if err != nil {
 			return 0, false, false
 		}
@@ -48,9 +50,9 @@ func cvssScore(typ, vector string) (score float64, v2, ok bool) {
 	return 0, false, false
 }
 
-// scoreSeverity maps a base score to the qualitative scale of CVSS v3/v4 (FIRST): 0.1-3.9 low,
-// 4.0-6.9 medium, 7.0-8.9 high, 9.0-10.0 critical. CVSS v2 has no critical: 7.0-10.0 is high
-// (NVD's v2 ratings). A score of 0 is info.
+// scoreSeverity maps a base score to the qualitative scale of CVSS v3 and v4 (FIRST, NVD):
+// 0.1-3.9 low, 4.0-6.9 medium, 7.0-8.9 high, 9.0-10.0 critical. CVSS v2 has no critical:
+// 7.0-10.0 is high (NVD's v2 ratings). A score of 0 (no impact) is info.
 func scoreSeverity(score float64, v2 bool) catalog.Severity {
 	switch {
 	case score >= 9 && !v2:
@@ -65,26 +67,26 @@ func scoreSeverity(score float64, v2 bool) catalog.Severity {
 	return catalog.Info
 }
 
-// textToSeverity maps a qualitative severity (GitHub: LOW, MODERATE, HIGH, CRITICAL; Debian
-// urgency: unimportant, low, medium, high; Ubuntu priority: negligible, low, medium, high,
-// critical) to kube4c's scale.
-func textToSeverity(s string) (catalog.Severity, bool) {
-	switch strings.ToLower(strings.TrimSpace(strings.TrimSuffix(s, "*"))) {
+// textToSeverity maps a qualitative severity ("label: value") to kube4c's scale. GitHub: LOW,
+// MODERATE, HIGH, CRITICAL. Debian's urgency: unimportant, low, medium, high (and "not yet
+// assigned", which says nothing). Ubuntu's priority: negligible, low, medium, high, critical.
+// Red Hat: low, moderate, important, critical.
+func textToSeverity(text string) (catalog.Severity, bool) {
+	switch textValue(text) {
 	case "critical":
 		return catalog.Critical, true
 	case "high", "important":
 		return catalog.High, true
 	case "moderate", "medium":
 		return catalog.Medium, true
-	case "low":
+	case "low", "negligible", "unimportant":
 		return catalog.Low, true
-	case "negligible", "unimportant":
-		return catalog.Info, true
 	}
 	return 0, false
 }
 
-// best is the highest-scoring CVSS vector of a set of records: (score, severity, vector).
+// best is the highest-scoring CVSS vector of a set: (score, severity, vector). Vectors that do
+// not parse are ignored.
 func best(sevs []severity) (float64, catalog.Severity, string, bool) {
 	var (
 		top   float64

@@ -16,17 +16,20 @@ import (
 
 // SchemaVersion is the layout of the database file. A file of another schema is refused with a
 // message to import again.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // ErrNotFound is returned (wrapped) by Open when there is no database file.
 var ErrNotFound = errors.New("no vulnerability database")
 
-// Buckets of the bbolt file:
+// Buckets of the bbolt file (docs/vulndb.md explains the choice):
 //
-//	meta   schema, built (RFC 3339), sources (JSON list of Source)
-//	adv    advisory ID → storedAdvisory (JSON)
-//	pkg    ecosystem base \x00 package name \x00 advisory ID → []storedAffected (JSON)
-//	alias  alias \x00 advisory ID → "" (the advisory lists the alias or upstream ID)
+//	meta   "schema", "built" (RFC 3339), "sources" (JSON []Source), "counts" (JSON Counts)
+//	pkg    ecosystem base \x00 package name \x00 advisory ID → encodeAffected([]storedAffected)
+//	adv    advisory ID → encodeAdvisory(storedAdvisory)
+//	alias  alias or upstream ID \x00 advisory ID → "" (which records name an ID)
+//
+// Matching a package is one cursor seek to "base\x00name\x00" in pkg, a scan of the records of
+// that name, and one adv lookup per matching record.
 var (
 	bucketMeta  = []byte("meta")
 	bucketAdv   = []byte("adv")
@@ -34,27 +37,23 @@ var (
 	bucketAlias = []byte("alias")
 )
 
-// storedAdvisory is what the database keeps of a record besides its affected ranges.
+// storedAdvisory is what the database keeps of a record besides its affected entries.
 type storedAdvisory struct {
-	ID       string     `json:"id"`
-	Aliases  []string   `json:"aliases,omitempty"`
-	Upstream []string   `json:"upstream,omitempty"`
-	Summary  string     `json:"summary,omitempty"`
-	Modified string     `json:"modified,omitempty"`
-	Severity []severity `json:"severity,omitempty"`
-	Text     string     `json:"text,omitempty"` // qualitative severity when there is no vector
-	URL      string     `json:"url,omitempty"`
-	// Keys are the pkg bucket keys of the record (removed when the record is replaced).
-	Keys []string `json:"keys,omitempty"`
-	// Ecosystems are the affected ecosystems, with release (for status).
-	Ecosystems []string `json:"ecosystems,omitempty"`
-}
-
-// storedAffected is one affected entry of a record for one package.
-type storedAffected struct {
-	Ecosystem string   `json:"e"`
-	Ranges    []rng    `json:"r,omitempty"`
-	Versions  []string `json:"v,omitempty"`
+	ID string
+	// Aliases are the record's aliases and upstream IDs, CVE IDs first.
+	Aliases  []string
+	Summary  string
+	Modified string
+	URL      string
+	// Vectors are the CVSS vectors of the record and of its affected entries.
+	Vectors []severity
+	// Text is the record's qualitative severity (GitHub's database_specific.severity, a
+	// non-CVSS severity entry such as Ubuntu's priority).
+	Text string
+	// Keys are the record's keys in the pkg bucket (deleted when the record is replaced).
+	Keys []string
+	// Ecosystems are the affected ecosystems with their release.
+	Ecosystems []string
 }
 
 // Source is one import recorded in the database.
@@ -62,21 +61,29 @@ type Source struct {
 	// Name is the file, directory or URL imported.
 	Name string `json:"name"`
 	// SHA256 of the file downloaded or imported (empty for directories).
-	SHA256   string    `json:"sha256,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	// Records read from it (withdrawn ones included).
 	Records  int       `json:"records"`
 	Imported time.Time `json:"imported"`
-	// Verified says how a download's integrity was checked ("x-goog-hash md5", "sha256 sidecar",
-	// "--sha256"); empty for local files.
+	// Verified says how a download's integrity was checked ("x-goog-hash md5", "sha256
+	// sidecar", "--sha256", or "none: ..."); empty for local files.
 	Verified string `json:"verified,omitempty"`
 }
 
-// DB is an open, read-only database.
+// Counts are kept in the meta bucket so that Status reads no record.
+type Counts struct {
+	Advisories int            `json:"advisories"`
+	Ecosystems map[string]int `json:"ecosystems"`
+}
+
+// DB is an open, read-only database. It is safe for concurrent use.
 type DB struct {
 	path string
 	db   *bolt.DB
 }
 
-// DefaultPath is $KUBE4C_DB, else osv.db in kube4c's directory of the user cache directory.
+// DefaultPath is $KUBE4C_DB, else kube4c/vulndb/osv.db in the user cache directory
+// (~/.cache on Linux, ~/Library/Caches on macOS, %LocalAppData% on Windows).
 func DefaultPath() string {
 	if p := os.Getenv("KUBE4C_DB"); p != "" {
 		return p
@@ -88,7 +95,9 @@ func DefaultPath() string {
 	return filepath.Join(dir, "kube4c", "vulndb", "osv.db")
 }
 
-// Open opens the database read-only. It never touches the network.
+// Open opens the database read-only (the file is memory-mapped, nothing is loaded). It never
+// touches the network. A missing file is an error wrapping ErrNotFound that tells the user
+// how to get one.
 func Open(path string) (*DB, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -102,25 +111,37 @@ func Open(path string) (*DB, error) {
 	}
 	db, err := bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
 	if err != nil {
-		return nil, fmt.Errorf("vulnerability database %s: %w (import it again)", path, err)
+		return nil, fmt.Errorf("vulnerability database %s: %w (import it again with 'kube4c db import --replace' or 'kube4c db update --replace')", path, err)
 	}
-	var schema string
-	err = db.View(func(tx *bolt.Tx) error {
+	d := &DB{path: path, db: db}
+	err = d.view(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if m == nil || tx.Bucket(bucketAdv) == nil || tx.Bucket(bucketPkg) == nil || tx.Bucket(bucketAlias) == nil {
 			return errors.New("not a kube4c vulnerability database")
 		}
-		schema = string(m.Get([]byte("schema")))
+		if s := string(m.Get([]byte("schema"))); s != SchemaVersion {
+			return fmt.Errorf("schema %q, this kube4c reads schema %q: build it again with 'kube4c db update --replace' or 'kube4c db import --replace'", s, SchemaVersion)
+		}
 		return nil
 	})
-	if err == nil && schema != SchemaVersion {
-		err = fmt.Errorf("schema %q, this kube4c reads schema %q: import the OSV files again", schema, SchemaVersion)
-	}
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("vulnerability database %s: %w", path, err)
+		return nil, err
 	}
-	return &DB{path: path, db: db}, nil
+	return d, nil
+}
+
+// view runs a read transaction. bbolt panics on some corruptions of the file; they become errors.
+func (d *DB) view(fn func(tx *bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("corrupt file (%v): import it again", r)
+		}
+		if err != nil {
+			err = fmt.Errorf("vulnerability database %s: %w", d.path, err)
+		}
+	}()
+	return d.db.View(fn)
 }
 
 // Close closes the database.
@@ -131,23 +152,25 @@ func (d *DB) Path() string { return d.path }
 
 // Status describes a database.
 type Status struct {
-	Path    string    `json:"path"`
-	Schema  string    `json:"schema"`
-	Built   time.Time `json:"built"`
-	Sources []Source  `json:"sources"`
-	// Advisories counts records; Ecosystems counts records per affected ecosystem (base name).
+	Path   string    `json:"path"`
+	Schema string    `json:"schema"`
+	Built  time.Time `json:"built"`
+	// Size of the file in bytes.
+	Size    int64    `json:"size"`
+	Sources []Source `json:"sources"`
+	// Advisories counts records; Ecosystems counts records per affected ecosystem (base name;
+	// a record affecting several ecosystems counts in each).
 	Advisories int            `json:"advisories"`
 	Ecosystems map[string]int `json:"ecosystems"`
-	Size       int64          `json:"size"`
 }
 
-// Status reads the database's metadata and counts its records.
+// Status reads the database's metadata.
 func (d *DB) Status() (Status, error) {
 	s := Status{Path: d.path, Ecosystems: map[string]int{}}
 	if st, err := os.Stat(d.path); err == nil {
 		s.Size = st.Size()
 	}
-	err := d.db.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		s.Schema = string(m.Get([]byte("schema")))
 		s.Built, _ = time.Parse(time.RFC3339, string(m.Get([]byte("built"))))
@@ -156,125 +179,177 @@ func (d *DB) Status() (Status, error) {
 				return fmt.Errorf("sources: %w", err)
 			}
 		}
-		return tx.Bucket(bucketAdv).ForEach(func(_, v []byte) error {
-			var a struct {
-				Ecosystems []string `json:"ecosystems"`
+		var c Counts
+		if b := m.Get([]byte("counts")); b != nil {
+			if err := json.Unmarshal(b, &c); err != nil {
+				return fmt.Errorf("counts: %w", err)
 			}
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
-			s.Advisories++
-			seen := map[string]bool{}
-			for _, e := range a.Ecosystems {
-				if b := ecosystemBase(e); !seen[b] {
-					seen[b] = true
-					s.Ecosystems[b]++
-				}
-			}
-			return nil
-		})
+		}
+		s.Advisories = c.Advisories
+		if c.Ecosystems != nil {
+			s.Ecosystems = c.Ecosystems
+		}
+		return nil
 	})
-	if err != nil {
-		return s, fmt.Errorf("vulnerability database %s: %w", d.path, err)
-	}
-	return s, nil
+	return s, err
 }
 
-// put stores a record, replacing an earlier version of it.
-func put(tx *bolt.Tx, r *record) error {
-	adv, pkgs, aliases := tx.Bucket(bucketAdv), tx.Bucket(bucketPkg), tx.Bucket(bucketAlias)
-	if err := remove(tx, r.ID); err != nil {
+// builder writes records into a database being built, keeping the counts.
+type builder struct {
+	counts Counts
+}
+
+// put stores a record, replacing an earlier record with the same ID.
+func (b *builder) put(tx *bolt.Tx, r *record) error {
+	if _, err := b.remove(tx, r.ID); err != nil {
 		return err
 	}
-	sa := storedAdvisory{ID: r.ID, Aliases: r.Aliases, Upstream: r.Upstream, Summary: summary(r), Modified: r.Modified,
-		Severity: r.Severity, Text: textSeverity(r.DatabaseSpecific), URL: advisoryURL(r)}
+	pkgs, aliases := tx.Bucket(bucketPkg), tx.Bucket(bucketAlias)
+	sa := storedAdvisory{ID: r.ID, Aliases: cveFirst(r.Aliases, r.Upstream), Summary: summary(r), Modified: r.Modified,
+		URL: advisoryURL(r), Text: textSeverity("database_specific", r.DatabaseSpecific)}
+	sa.Aliases = slices.DeleteFunc(sa.Aliases, func(s string) bool { return s == r.ID || !validKey(s, maxIDLen) })
+	addVectors := func(sevs []severity) {
+		for _, s := range sevs {
+			switch {
+			case strings.HasPrefix(s.Type, "CVSS_") && len(s.Score) <= 256 && len(sa.Vectors) < 8:
+				sa.Vectors = append(sa.Vectors, s)
+			case sa.Text == "" && s.Type != "" && !strings.HasPrefix(s.Type, "CVSS_") && len(s.Type)+len(s.Score) <= 64:
+				sa.Text = s.Type + ": " + s.Score // Ubuntu: {"type": "Ubuntu", "score": "medium"}
+			}
+		}
+	}
+	addVectors(r.Severity)
 	perKey := map[string][]storedAffected{}
-	var keys []string
+	ecos := map[string]bool{}
 	for _, a := range r.Affected {
 		if a.Package.Ecosystem == "" || a.Package.Name == "" {
 			continue
 		}
-		sa.Severity = append(sa.Severity, a.Severity...)
-		if sa.Text == "" {
-			sa.Text = textSeverity(a.DatabaseSpecific, a.EcosystemSpecific)
+		addVectors(a.Severity)
+		e := storedAffected{Ecosystem: a.Package.Ecosystem, Versions: a.Versions}
+		if e.Text = textSeverity("ecosystem_specific", a.EcosystemSpecific); e.Text == "" {
+			e.Text = textSeverity("database_specific", a.DatabaseSpecific)
+		}
+		if ecosystemBase(e.Ecosystem) == "Debian" && strings.HasPrefix(e.Text, "ecosystem_specific: ") {
+			e.Text = "Debian urgency: " + strings.TrimPrefix(e.Text, "ecosystem_specific: ")
+		}
+		for _, x := range a.Ranges {
+			if x.Type != "ECOSYSTEM" && x.Type != "SEMVER" {
+				continue // GIT ranges name commits, not versions
+			}
+			sr := storedRange{Semver: x.Type == "SEMVER"}
+			for _, ev := range x.Events {
+				switch {
+				case ev.Introduced != "":
+					sr.Events = append(sr.Events, storedEvent{evIntroduced, ev.Introduced})
+				case ev.Fixed != "":
+					sr.Events = append(sr.Events, storedEvent{evFixed, ev.Fixed})
+				case ev.LastAffected != "":
+					sr.Events = append(sr.Events, storedEvent{evLastAffected, ev.LastAffected})
+				case ev.Limit != "":
+					sr.Events = append(sr.Events, storedEvent{evLimit, ev.Limit})
+				}
+			}
+			if len(sr.Events) > 0 {
+				e.Ranges = append(e.Ranges, sr)
+			}
+		}
+		if len(e.Ranges) == 0 && len(e.Versions) == 0 {
+			continue // nothing a version can be compared with
 		}
 		k := ecosystemBase(a.Package.Ecosystem) + "\x00" + a.Package.Name + "\x00" + r.ID
 		if _, ok := perKey[k]; !ok {
-			keys = append(keys, k)
+			sa.Keys = append(sa.Keys, k)
 		}
-		var rs []rng
-		for _, x := range a.Ranges {
-			if x.Type == "ECOSYSTEM" || x.Type == "SEMVER" {
-				rs = append(rs, x)
-			}
-		}
-		perKey[k] = append(perKey[k], storedAffected{Ecosystem: a.Package.Ecosystem, Ranges: rs, Versions: a.Versions})
-		if !slices.Contains(sa.Ecosystems, a.Package.Ecosystem) {
+		perKey[k] = append(perKey[k], e)
+		if !ecos[a.Package.Ecosystem] {
+			ecos[a.Package.Ecosystem] = true
 			sa.Ecosystems = append(sa.Ecosystems, a.Package.Ecosystem)
 		}
 	}
-	sa.Keys = keys
-	for _, k := range keys {
-		b, err := json.Marshal(perKey[k])
-		if err != nil {
-			return err
-		}
-		if err := pkgs.Put([]byte(k), b); err != nil {
-			return err
+	for _, k := range sa.Keys {
+		if err := pkgs.Put([]byte(k), encodeAffected(perKey[k])); err != nil {
+			return fmt.Errorf("%s: %w", r.ID, err)
 		}
 	}
-	for _, al := range append(slices.Clone(r.Aliases), r.Upstream...) {
-		if al == "" || strings.Contains(al, "\x00") {
-			continue
-		}
+	for _, al := range sa.Aliases {
 		if err := aliases.Put([]byte(al+"\x00"+r.ID), nil); err != nil {
-			return err
+			return fmt.Errorf("%s: %w", r.ID, err)
 		}
 	}
-	b, err := json.Marshal(sa)
-	if err != nil {
-		return err
+	if err := tx.Bucket(bucketAdv).Put([]byte(r.ID), encodeAdvisory(&sa)); err != nil {
+		return fmt.Errorf("%s: %w", r.ID, err)
 	}
-	return adv.Put([]byte(r.ID), b)
+	b.count(sa.Ecosystems, 1)
+	return nil
 }
 
-// remove deletes a record (withdrawn, or about to be replaced).
-func remove(tx *bolt.Tx, id string) error {
+// remove deletes a record (withdrawn, replaced, or gone from its ecosystem's latest all.zip)
+// and reports whether there was one.
+func (b *builder) remove(tx *bolt.Tx, id string) (bool, error) {
 	adv := tx.Bucket(bucketAdv)
 	old := adv.Get([]byte(id))
 	if old == nil {
-		return nil
+		return false, nil
 	}
-	var sa storedAdvisory
-	if err := json.Unmarshal(old, &sa); err != nil {
-		return fmt.Errorf("%s: corrupt stored record: %w", id, err)
+	sa, err := decodeAdvisory(old)
+	if err != nil {
+		return false, fmt.Errorf("%s: corrupt stored record: %w (import with --replace)", id, err)
 	}
 	for _, k := range sa.Keys {
 		if err := tx.Bucket(bucketPkg).Delete([]byte(k)); err != nil {
-			return err
+			return false, err
 		}
 	}
-	for _, al := range append(slices.Clone(sa.Aliases), sa.Upstream...) {
+	for _, al := range sa.Aliases {
 		if err := tx.Bucket(bucketAlias).Delete([]byte(al + "\x00" + id)); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return adv.Delete([]byte(id))
+	b.count(sa.Ecosystems, -1)
+	return true, adv.Delete([]byte(id))
 }
 
-// summary is the record's summary, or the first line of its details.
-func summary(r *record) string {
-	s := r.Summary
-	if s == "" {
-		s, _, _ = strings.Cut(strings.TrimSpace(r.Details), "\n")
-	}
-	const most = 300
-	if len(s) > most {
-		cut := most
-		for cut > 0 && s[cut]&0xC0 == 0x80 {
-			cut--
+func (b *builder) count(ecosystems []string, n int) {
+	b.counts.Advisories += n
+	seen := map[string]bool{}
+	for _, e := range ecosystems {
+		base := ecosystemBase(e)
+		if seen[base] {
+			continue
 		}
-		s = s[:cut] + "…"
+		seen[base] = true
+		b.counts.Ecosystems[base] += n
+		if b.counts.Ecosystems[base] <= 0 {
+			delete(b.counts.Ecosystems, base)
+		}
 	}
-	return s
+}
+
+// maxAliases bounds the aliases kept of one record (real records have a handful).
+const maxAliases = 64
+
+// cveFirst lists IDs once each, CVE IDs first, at most maxAliases.
+func cveFirst(lists ...[]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, s := range l {
+			if s != "" && !seen[s] && len(out) < maxAliases {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b string) int {
+		ca, cb := strings.HasPrefix(a, "CVE-"), strings.HasPrefix(b, "CVE-")
+		switch {
+		case ca && !cb:
+			return -1
+		case cb && !ca:
+			return 1
+		}
+		return 0
+	})
+	return out
 }

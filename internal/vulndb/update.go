@@ -29,19 +29,26 @@ var DefaultEcosystems = []string{"Debian", "Ubuntu", "Alpine", "Red Hat", "AlmaL
 // MaxDownload bounds one download.
 const MaxDownload = 2 << 30
 
+// maxDownload is MaxDownload, a variable for tests.
+var maxDownload int64 = MaxDownload
+
 // UpdateOptions control Update.
 type UpdateOptions struct {
-	// URLs are downloaded as they are; when empty, the all.zip of each of Ecosystems (or
-	// DefaultEcosystems) in OSVBucket.
+	// URLs are downloaded as they are and merged into the database. When empty, the all.zip of
+	// each of Ecosystems (or DefaultEcosystems) in OSVBucket is downloaded, and each replaces
+	// the records of its ecosystem.
 	URLs       []string
 	Ecosystems []string
 	// SHA256 is the expected checksum of the single URL.
 	SHA256 string
-	// Merge keeps the records of the current database (by default Update replaces it with what
-	// it downloaded).
-	Merge  bool
+	// Replace starts from an empty database: only what was downloaded is kept.
+	Replace bool
+	// Client is the HTTP client (http.DefaultClient's transport, with proxies from the
+	// environment, when nil).
 	Client *http.Client
-	Now    time.Time
+	// Progress, when set, is told what is being downloaded.
+	Progress func(msg string)
+	Now      time.Time
 }
 
 // URLsFor lists the all.zip URLs of ecosystems.
@@ -53,58 +60,89 @@ func URLsFor(ecosystems []string) []string {
 	return out
 }
 
-// Update downloads OSV all.zip files, checks each against the checksum its server publishes
-// (Google Cloud Storage's x-goog-hash MD5, a URL.sha256 file next to it) or the one given, and
-// imports them atomically: a failed or interrupted download leaves the database as it was. It
-// is the only function of kube4c that downloads vulnerability data.
+// Update downloads OSV all.zip files, checks each against the checksums its server publishes
+// (Google Cloud Storage's x-goog-hash MD5; a URL.sha256 file next to it) and the one given,
+// refuses a download that does not match, then imports them like Import: into a new file
+// renamed over the old one, so that a failed or interrupted update leaves the database as it
+// was. It is the only function of kube4c that downloads vulnerability data.
+//
+// With OSV's per-ecosystem URLs (no URLs given), each downloaded ecosystem replaces that
+// ecosystem's records: records no longer in its all.zip are removed, other ecosystems are kept.
+// Given URLs are merged like imported files.
 func Update(ctx context.Context, dbPath string, opts UpdateOptions) (Stats, error) {
-	urls := opts.URLs
-	if len(urls) == 0 {
+	type target struct{ url, sync string }
+	var targets []target
+	if len(opts.URLs) > 0 {
+		for _, u := range opts.URLs {
+			targets = append(targets, target{url: u})
+		}
+	} else {
 		ecos := opts.Ecosystems
 		if len(ecos) == 0 {
 			ecos = DefaultEcosystems
 		}
-		urls = URLsFor(ecos)
+		for _, e := range ecos {
+			targets = append(targets, target{url: URLsFor([]string{e})[0], sync: e})
+		}
 	}
-	if opts.SHA256 != "" && len(urls) != 1 {
-		return Stats{}, errors.New("--sha256 checks a single --url")
+	if opts.SHA256 != "" && (len(opts.URLs) != 1 || len(opts.SHA256) != 64) {
+		return Stats{}, errors.New("--sha256 takes the 64 hex digits of the SHA-256 of a single --url")
 	}
 	client := opts.Client
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Minute}
 	}
-	dir := filepath.Dir(dbPath)
+	dir, base := filepath.Dir(dbPath), filepath.Base(dbPath)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Stats{}, err
 	}
+	removeStale(dir, base)
 	var srcs []source
 	defer func() {
 		for _, s := range srcs {
 			os.Remove(s.path)
 		}
 	}()
-	for _, u := range urls {
-		s, err := download(ctx, client, dir, u, opts.SHA256)
+	var notes []string
+	for _, t := range targets {
+		if opts.Progress != nil {
+			opts.Progress("downloading " + t.url)
+		}
+		s, err := download(ctx, client, dir, "."+base+".download-*.zip", t.url, opts.SHA256)
+		s.sync = t.sync
 		if s.path != "" {
 			srcs = append(srcs, s)
 		}
 		if err != nil {
 			return Stats{}, err
 		}
+		if strings.HasPrefix(s.verified, "none") {
+			notes = append(notes, fmt.Sprintf("%s: not verified: the server published no checksum (x-goog-hash md5 or %s.sha256) and --sha256 was not given; the zip's CRC-32 checks remain", t.url, t.url))
+		}
 	}
-	return importSources(ctx, dbPath, srcs, ImportOptions{Replace: !opts.Merge, Now: opts.Now})
+	if opts.Progress != nil {
+		opts.Progress("importing")
+	}
+	st, err := importSources(ctx, dbPath, srcs, ImportOptions{Replace: opts.Replace, Now: opts.Now})
+	for _, n := range notes {
+		st.problem("%s", n)
+	}
+	return st, err
 }
 
-// download fetches one URL into a temporary file of dir and verifies it.
-func download(ctx context.Context, client *http.Client, dir, u, want string) (source, error) {
+// download fetches one URL into a temporary file of dir and verifies it. The returned source
+// has the file's path even on error, for the caller to remove.
+func download(ctx context.Context, client *http.Client, dir, pattern, u, want string) (source, error) {
 	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") {
+	if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
 		return source{}, fmt.Errorf("%s: not an http(s) URL", u)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return source{}, err
 	}
+	// The bytes as stored: checksums are of the object, not of a transcoded body.
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := client.Do(req)
 	if err != nil {
 		return source{}, fmt.Errorf("downloading %s: %w", u, err)
@@ -113,35 +151,40 @@ func download(ctx context.Context, client *http.Client, dir, u, want string) (so
 	if resp.StatusCode != http.StatusOK {
 		return source{}, fmt.Errorf("downloading %s: %s", u, resp.Status)
 	}
-	f, err := os.CreateTemp(dir, ".download-*.zip")
+	if resp.ContentLength > maxDownload {
+		return source{}, fmt.Errorf("downloading %s: %d bytes, larger than the %d byte limit; refused", u, resp.ContentLength, maxDownload)
+	}
+	f, err := tempFile(dir, pattern)
 	if err != nil {
 		return source{}, err
 	}
 	s := source{path: f.Name(), name: u}
 	md, sh := md5.New(), sha256.New() //nolint:gosec // see the import
-	n, err := io.Copy(io.MultiWriter(f, md, sh), io.LimitReader(resp.Body, MaxDownload+1))
+	n, err := io.Copy(io.MultiWriter(f, md, sh), io.LimitReader(resp.Body, maxDownload+1))
 	cerr := f.Close()
 	switch {
 	case err != nil:
-		return s, fmt.Errorf("downloading %s: %w", u, err)
+		return s, fmt.Errorf("downloading %s: %w; nothing was changed", u, err)
 	case cerr != nil:
 		return s, cerr
-	case n > MaxDownload:
-		return s, fmt.Errorf("downloading %s: larger than %d bytes; refused", u, int64(MaxDownload))
+	case n > maxDownload:
+		return s, fmt.Errorf("downloading %s: larger than the %d byte limit; refused", u, maxDownload)
 	case resp.ContentLength >= 0 && n != resp.ContentLength:
-		return s, fmt.Errorf("downloading %s: got %d of %d bytes", u, n, resp.ContentLength)
+		return s, fmt.Errorf("downloading %s: got %d of %d bytes; nothing was changed", u, n, resp.ContentLength)
 	}
 	gotSHA := hex.EncodeToString(sh.Sum(nil))
 	var checks []string
-	if m := googMD5(resp.Header); m != "" {
+	if m, ok := googMD5(resp.Header); ok {
 		if m != base64.StdEncoding.EncodeToString(md.Sum(nil)) {
-			return s, fmt.Errorf("downloading %s: MD5 does not match the server's x-goog-hash: the download is corrupt; nothing was changed", u)
+			return s, fmt.Errorf("downloading %s: its MD5 does not match the server's x-goog-hash (%s): the download is corrupt; nothing was changed", u, m)
 		}
 		checks = append(checks, "x-goog-hash md5")
 	}
-	if side, err := sidecar(ctx, client, u+".sha256"); err != nil {
+	side, err := sidecar(ctx, client, u+".sha256")
+	if err != nil {
 		return s, err
-	} else if side != "" {
+	}
+	if side != "" {
 		if side != gotSHA {
 			return s, fmt.Errorf("downloading %s: SHA-256 %s does not match %s.sha256 (%s); nothing was changed", u, gotSHA, u, side)
 		}
@@ -154,31 +197,35 @@ func download(ctx context.Context, client *http.Client, dir, u, want string) (so
 		checks = append(checks, "--sha256")
 	}
 	s.verified = strings.Join(checks, ", ")
+	if s.verified == "" {
+		s.verified = "none (zip CRC-32 only)"
+	}
 	return s, nil
 }
 
-// googMD5 is the base64 MD5 of Google Cloud Storage's x-goog-hash header ("" when absent).
-func googMD5(h http.Header) string {
+// googMD5 is the base64 MD5 of Google Cloud Storage's x-goog-hash header ("crc32c=...,md5=...",
+// possibly as two headers).
+func googMD5(h http.Header) (string, bool) {
 	for _, v := range h.Values("X-Goog-Hash") {
 		for _, part := range strings.Split(v, ",") {
 			if k, val, ok := strings.Cut(strings.TrimSpace(part), "="); ok && k == "md5" {
-				return val
+				return val, true
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
-// sidecar fetches a checksum file: "" when the server has none (404), an error when it has
-// one that cannot be read.
+// sidecar fetches a checksum file ("HEX" or "HEX  all.zip"): "" when the server has none (any
+// status but 200, or no answer), an error when it has one that is not a SHA-256 checksum.
 func sidecar(ctx context.Context, client *http.Client, u string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", err
+		return "", nil
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", nil // no sidecar reachable: other checks stand
+		return "", nil // no sidecar reachable: the other checks stand
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -190,7 +237,10 @@ func sidecar(ctx context.Context, client *http.Client, u string) (string, error)
 	}
 	f := strings.Fields(line)
 	if len(f) == 0 || len(f[0]) != 64 {
-		return "", fmt.Errorf("%s: not a SHA-256 checksum file", u)
+		return "", fmt.Errorf("%s: not a SHA-256 checksum file; nothing was changed", u)
+	}
+	if _, err := hex.DecodeString(f[0]); err != nil {
+		return "", fmt.Errorf("%s: not a SHA-256 checksum file; nothing was changed", u)
 	}
 	return strings.ToLower(f[0]), nil
 }
