@@ -253,8 +253,14 @@ func compactInto(wdb *bolt.DB, dbPath string) error {
 			os.Remove(tmp)
 		}
 	}()
+	// Map as much as the work file holds (the copy is not larger): no remapping while copying,
+	// and a small database stays a small file (bbolt grows a file in steps of 16 MiB only once
+	// its map is larger than that).
 	o := workOptions()
-	o.InitialMmapSize = 0 // a large map would grow the file in steps of 16 MiB
+	o.InitialMmapSize = 0
+	if fi, err := os.Stat(wdb.Path()); err == nil && runtime.GOOS != "windows" {
+		o.InitialMmapSize = int(fi.Size())
+	}
 	out, err := bolt.Open(tmp, 0o644, o)
 	if err != nil {
 		return err

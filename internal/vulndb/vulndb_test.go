@@ -693,3 +693,21 @@ func TestWriteFailure(t *testing.T) {
 		}
 	}
 }
+
+func TestCodecAdvisory(t *testing.T) {
+	in := &storedAdvisory{ID: "GHSA-1", Aliases: []string{"CVE-1", "GO-1"}, Summary: "s", Modified: "m", URL: "https://x",
+		Vectors: []severity{{"CVSS_V3", "CVSS:3.1/AV:N"}}, Text: "database_specific: HIGH", Keys: []string{"npm\x00a\x00GHSA-1"}, Ecosystems: []string{"npm"}}
+	b := encodeAdvisory(in)
+	out, err := decodeAdvisory(b)
+	if err != nil || fmt.Sprint(out) != fmt.Sprint(in) {
+		t.Fatalf("round trip: %+v %v", out, err)
+	}
+	for i := range len(b) {
+		if _, err := decodeAdvisory(b[:i]); err == nil {
+			t.Errorf("truncated at %d: decoded", i)
+		}
+	}
+	if _, err := decodeAdvisory(append([]byte{2}, b[1:]...)); err == nil {
+		t.Error("another codec version decoded")
+	}
+}
