@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -91,6 +92,7 @@ This is the only kube4c command that downloads vulnerability data; it honours HT
 				return usageErr("--sha256 checks a single --url")
 			}
 			ctx := c.Context()
+			uo.Client = &http.Client{} // proxies from the environment; the deadline is --timeout's
 			if timeout > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, timeout)

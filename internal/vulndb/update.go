@@ -43,8 +43,8 @@ type UpdateOptions struct {
 	SHA256 string
 	// Replace starts from an empty database: only what was downloaded is kept.
 	Replace bool
-	// Client is the HTTP client (http.DefaultClient's transport, with proxies from the
-	// environment, when nil).
+	// Client is the HTTP client; when nil, one with the default transport (proxies from the
+	// environment) and a 30-minute timeout per request.
 	Client *http.Client
 	// Progress, when set, is told what is being downloaded.
 	Progress func(msg string)
