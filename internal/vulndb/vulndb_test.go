@@ -121,6 +121,8 @@ func TestMatchBoundaries(t *testing.T) {
 		"npm limited range":            {pkg("npm", "multi", "2.4.9"), []hit{{"multi@2.4.9", "GHSA-2222-3333-4444", "3.1.0", high}}},
 		"npm at limit":                 {pkg("npm", "multi", "2.5.0"), nil},
 		"npm third range":              {pkg("npm", "multi", "3.0.0"), []hit{{"multi@3.0.0", "GHSA-2222-3333-4444", "3.1.0", high}}},
+		"npm reintroduced at the fix":  {pkg("npm", "tie", "5.0.0"), []hit{{"tie@5.0.0", "GHSA-2222-3333-4444", "5.1.0", high}}},
+		"npm before the first fix":     {pkg("npm", "tie", "4.0.0"), []hit{{"tie@4.0.0", "GHSA-2222-3333-4444", "5.0.0", high}}},
 		"pypi in the versions list":    {pkg("PyPI", "example-lib", "2.0.1"), []hit{{"example-lib@2.0.1", "PYSEC-2026-1", "", critical}}},
 		"pypi not in the list":         {pkg("PyPI", "example-lib", "2.0.2"), nil},
 		"maven at introduced":          {pkg("Maven", "org.apache.logging.log4j:log4j-core", "2.0-beta9"), []hit{{"org.apache.logging.log4j:log4j-core@2.0-beta9", "GHSA-jfh8-c2jp-5v3q", "2.15.0", critical}}},
