@@ -50,7 +50,7 @@ func FuzzImportRecord(f *testing.F) {
 		f.Fatal(err)
 	}
 	db := &DB{path: "fuzz.db", db: bdb}
-	b := &builder{counts: Counts{Ecosystems: map[string]int{}}}
+	b := &builder{counts: metaCounts{Ecosystems: map[string]int{}}}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// As a JSON file.

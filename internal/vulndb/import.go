@@ -142,7 +142,7 @@ func importSources(ctx context.Context, dbPath string, srcs []source, opts Impor
 	}
 	defer wdb.Close()
 
-	b := &builder{counts: Counts{Ecosystems: map[string]int{}}}
+	b := &builder{counts: metaCounts{Ecosystems: map[string]int{}}}
 	var metaSources []Source
 	err = update(wdb, func(tx *bolt.Tx) error {
 		m, err := tx.CreateBucketIfNotExists(bucketMeta)

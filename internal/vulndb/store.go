@@ -23,7 +23,7 @@ var ErrNotFound = errors.New("no vulnerability database")
 
 // Buckets of the bbolt file (docs/vulndb.md explains the choice):
 //
-//	meta   "schema", "built" (RFC 3339), "sources" (JSON []Source), "counts" (JSON Counts)
+//	meta   "schema", "built" (RFC 3339), "sources" (JSON []Source), "counts" (JSON metaCounts)
 //	pkg    ecosystem base \x00 package name \x00 advisory ID → encodeAffected([]storedAffected)
 //	adv    advisory ID → encodeAdvisory(storedAdvisory)
 //	alias  alias or upstream ID \x00 advisory ID → "" (which records name an ID)
@@ -70,8 +70,8 @@ type Source struct {
 	Verified string `json:"verified,omitempty"`
 }
 
-// Counts are kept in the meta bucket so that Status reads no record.
-type Counts struct {
+// metaCounts are kept in the meta bucket so that Status reads no record.
+type metaCounts struct {
 	Advisories int            `json:"advisories"`
 	Ecosystems map[string]int `json:"ecosystems"`
 }
@@ -179,7 +179,7 @@ func (d *DB) Status() (Status, error) {
 				return fmt.Errorf("sources: %w", err)
 			}
 		}
-		var c Counts
+		var c metaCounts
 		if b := m.Get([]byte("counts")); b != nil {
 			if err := json.Unmarshal(b, &c); err != nil {
 				return fmt.Errorf("counts: %w", err)
@@ -196,7 +196,7 @@ func (d *DB) Status() (Status, error) {
 
 // builder writes records into a database being built, keeping the counts.
 type builder struct {
-	counts Counts
+	counts metaCounts
 }
 
 // put stores a record, replacing an earlier record with the same ID.

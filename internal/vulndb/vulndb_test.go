@@ -676,7 +676,7 @@ func TestWriteFailure(t *testing.T) {
 	for n := range 6 {
 		done := make(chan error, 1)
 		go func() {
-			w := &writer{db: ro, b: &builder{counts: Counts{Ecosystems: map[string]int{}}}, st: &Stats{}}
+			w := &writer{db: ro, b: &builder{counts: metaCounts{Ecosystems: map[string]int{}}}, st: &Stats{}}
 			var err error
 			for range n {
 				if err = w.add("x.json", rec); err != nil {
